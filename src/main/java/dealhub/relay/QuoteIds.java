@@ -1,0 +1,21 @@
+package dealhub.relay;
+
+import java.util.regex.Pattern;
+
+/**
+ * DealHub quote ids: at most 16 characters. Checked where a webhook arrives and again before one becomes part of
+ * a Get Quote URL, so a payload can never steer that request elsewhere.
+ */
+public final class QuoteIds {
+
+    public static final String RULE = "1 to 16 characters of A-Z a-z 0-9 _ -";
+
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,16}");
+
+    private QuoteIds() {
+    }
+
+    public static boolean isValid(String quoteId) {
+        return quoteId != null && VALID.matcher(quoteId).matches();
+    }
+}

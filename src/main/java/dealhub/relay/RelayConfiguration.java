@@ -1,0 +1,132 @@
+package dealhub.relay;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import dealhub.relay.dispatch.DispatchSteps;
+import dealhub.relay.dispatch.QuoteApi;
+import dealhub.relay.dispatch.RetryAfterHint;
+import dealhub.relay.intake.WebhookAuthenticator;
+import dealhub.relay.intake.WebhookIntake;
+import dealhub.relay.intake.WebhookParser;
+import dealhub.relay.journal.EventJournal;
+import dealhub.relay.simulator.DealHubSimulator;
+import dealhub.relay.sinks.SafeFileNames;
+import dealhub.relay.sinks.SinkRegistry;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the beans the YAML routes call, from the relay's settings, and checks those settings: a relay that
+ * would misbehave refuses to start, saying which key is wrong.
+ */
+public class RelayConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RelayConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings settings = new Settings(context.getPropertiesComponent());
+        Registry registry = context.getRegistry();
+
+        HikariDataSource dataSource = dataSource(settings);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                dataSource.close();
+            }
+        }, true, true);
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+
+        String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
+        EventJournal journal = new EventJournal(dataSource, instanceId,
+                Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds")));
+        SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
+
+        registry.bind("relayDataSource", DataSource.class, dataSource);
+        registry.bind("journal", journal);
+        registry.bind("sinkRegistry", sinks);
+        registry.bind("webhookAuthenticator", new WebhookAuthenticator(
+                WebhookAuthenticator.Mode.valueOf(settings.string("relay.webhook.auth").toUpperCase(Locale.ROOT)),
+                settings.list("relay.webhook.secrets")));
+        registry.bind("webhookParser", new WebhookParser(Clock.systemUTC()));
+        registry.bind("webhookIntake", new WebhookIntake(journal));
+        registry.bind("dispatchSteps", new DispatchSteps(journal, sinks, settings.integer("relay.dispatch.capacity")));
+        registry.bind("quoteApi", new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
+                settings.list("dealhub.api.features")));
+        registry.bind("safeFileNames", new SafeFileNames());
+
+        RedeliveryPolicy retry = retryPolicy(settings);
+        registry.bind("retryPolicy", retry);
+        registry.bind("retryAfterHint", new RetryAfterHint(retry.getMaximumRedeliveryDelay()));
+
+        if (settings.flag("dealhub.simulator.enabled")) {
+            registry.bind("dealhubSimulator",
+                    new DealHubSimulator(Path.of(settings.string("dealhub.simulator.quote-file"))));
+            LOG.warn("**************************************************************************");
+            LOG.warn("* dealhub.simulator.enabled=true: this relay serves a FAKE Get Quote API *");
+            LOG.warn("* at /simulator from sample data. For demos and tests only, never in     *");
+            LOG.warn("* production: point dealhub.api.base-url at DealHub and turn it off.     *");
+            LOG.warn("**************************************************************************");
+        }
+        LOG.info("relay instance {} on {}: sinks {}", instanceId, dataSource.getPoolName(), sinks.names());
+    }
+
+    private static HikariDataSource dataSource(Settings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("relay-db");
+        config.setJdbcUrl(settings.string("relay.datasource.url"));
+        settings.optional("relay.datasource.username").ifPresent(config::setUsername);
+        settings.optional("relay.datasource.password").ifPresent(config::setPassword);
+        config.setMaximumPoolSize(settings.integer("relay.datasource.pool-size"));
+        return new HikariDataSource(config);
+    }
+
+    /**
+     * One retry policy for Get Quote and for every sink: exponential backoff, capped, with random jitter
+     * (Camel's collision avoidance) so that retries after an outage do not arrive all at once.
+     */
+    private static RedeliveryPolicy retryPolicy(Settings settings) {
+        int maxAttempts = settings.integer("relay.retry.max-attempts");
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("relay.retry.max-attempts must be at least 1");
+        }
+        RedeliveryPolicy policy = new RedeliveryPolicy();
+        policy.setMaximumRedeliveries(maxAttempts - 1);
+        policy.setRedeliveryDelay(settings.integer("relay.retry.initial-delay-ms"));
+        policy.setMaximumRedeliveryDelay(settings.integer("relay.retry.max-delay-ms"));
+        policy.setUseExponentialBackOff(true);
+        policy.setBackOffMultiplier(settings.decimal("relay.retry.multiplier"));
+        double jitter = settings.decimal("relay.retry.jitter");
+        policy.setUseCollisionAvoidance(jitter > 0);
+        policy.setCollisionAvoidanceFactor(jitter);
+        policy.setAsyncDelayedRedelivery(true);
+        policy.setRetryAttemptedLogLevel(org.apache.camel.LoggingLevel.WARN);
+        policy.setLogRetryStackTrace(false);
+        policy.setLogStackTrace(false);
+        policy.setLogExhausted(false);
+        policy.setLogHandled(false);
+        return policy;
+    }
+
+    private static String defaultInstanceId() {
+        // host@pid plus a random suffix: unique even for two relays in one JVM (tests) or a reused pid.
+        return ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

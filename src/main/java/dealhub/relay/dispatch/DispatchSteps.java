@@ -1,0 +1,246 @@
+package dealhub.relay.dispatch;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+
+import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.JournalEvent;
+import dealhub.relay.sinks.SinkRegistry;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.seda.SedaEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java steps of the dispatch routes ({@code routes/dispatch.yaml}, {@code routes/enrichment.yaml}): claiming
+ * work from the journal, planning each event's deliveries, and recording every outcome back in the journal.
+ */
+public class DispatchSteps {
+
+    /** Exchange properties the dispatch routes share. */
+    public static final String EVENT = "relayEvent";
+    public static final String QUOTE_ID = "relayQuoteId";
+    public static final String QUOTE = "relayQuote";
+    public static final String SINKS = "relaySinks";
+    public static final String SINK = "relaySink";
+    public static final String DOCUMENT = "relayDocument";
+    public static final String STARTED = "relayDeliveryStarted";
+
+    /** Message headers every sink receives with the document. */
+    public static final String HEADER_EVENT_ID = "DealhubEventId";
+    public static final String HEADER_EVENT_TYPE = "DealhubEventType";
+    public static final String HEADER_EVENT_ACTION = "DealhubEventAction";
+    public static final String HEADER_QUOTE_ID = "DealhubQuoteId";
+    public static final String HEADER_SINK = "DealhubSink";
+
+    private static final String DISPATCH_ROUTE = "dispatch";
+    private static final Logger LOG = LoggerFactory.getLogger(DispatchSteps.class);
+    private static final int MAX_REASON_BODY = 500;
+
+    private final EventJournal journal;
+    private final SinkRegistry sinks;
+    private final int capacity;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    /**
+     * @param capacity how many events this instance works on at once; it claims no more, so that every event it
+     *                 holds is being worked on and the others stay free for other instances
+     */
+    public DispatchSteps(EventJournal journal, SinkRegistry sinks, int capacity) {
+        this.journal = journal;
+        this.sinks = sinks;
+        this.capacity = capacity;
+    }
+
+    /** Leases as many due events as there is room for; the scheduler polls again at once while this finds work. */
+    public List<JournalEvent> claim(Exchange exchange) throws SQLException {
+        int room = capacity - inProgress(exchange.getContext());
+        List<JournalEvent> claimed = room > 0 ? journal.claimDue(room) : List.of();
+        exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty());
+        return claimed;
+    }
+
+    /** Sets the event's headers and properties and decides which sinks still need it. */
+    public void begin(Exchange exchange) throws SQLException {
+        JournalEvent event = exchange.getIn().getBody(JournalEvent.class);
+        exchange.setProperty(EVENT, event);
+        exchange.setProperty(QUOTE_ID, event.quoteId());
+        exchange.setProperty(QUOTE, event.quote());
+        setEventHeaders(exchange.getIn(), event);
+
+        List<String> pending = journal.planDeliveries(event.eventId(), sinks.subscribedTo(event.type()));
+        List<String> deliverable = new ArrayList<>();
+        for (String sink : pending) {
+            if (sinks.contains(sink)) {
+                deliverable.add(sink);
+            } else {
+                journal.markDeliveryDead(event.eventId(), sink, 0, "sink '" + sink + "' is no longer configured");
+            }
+        }
+        if (deliverable.isEmpty()) {
+            LOG.info("event_id={} type={} no pending sink", event.eventId(), event.type());
+        }
+        exchange.setProperty(SINKS, deliverable);
+    }
+
+    /** Whether Get Quote still has to be called for this event. */
+    public boolean needsQuote(Exchange exchange) {
+        List<?> pending = exchange.getProperty(SINKS, List.class);
+        if (pending == null || pending.isEmpty() || exchange.getProperty(QUOTE) != null) {
+            return false;
+        }
+        if (exchange.getProperty(QUOTE_ID) == null) {
+            LOG.warn("event_id={} is a quote event without dealhub_quote_id: delivered without the quote",
+                    eventId(exchange));
+            return false;
+        }
+        return true;
+    }
+
+    /** Keeps the fetched quote, in the journal too, so that a sink retried later gets the same document. */
+    public void quoteFetched(Exchange exchange) throws SQLException {
+        String quote = exchange.getIn().getBody(String.class);
+        journal.storeQuote(eventId(exchange), quote);
+        exchange.setProperty(QUOTE, quote);
+        LOG.info("event_id={} quote_id={} enriched after {} attempt(s)", eventId(exchange),
+                exchange.getProperty(QUOTE_ID), attempts(exchange));
+    }
+
+    /** Get Quote failed for good: every sink still waiting for this event is dead, with DealHub's reason. */
+    public void enrichmentFailed(Exchange exchange) throws SQLException {
+        String reason = "Get Quote failed: " + describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        int attempts = attempts(exchange);
+        journal.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
+        exchange.setProperty(SINKS, List.of());
+        LOG.warn("event_id={} quote_id={} dead after {} attempt(s): {}", eventId(exchange),
+                exchange.getProperty(QUOTE_ID), attempts, reason);
+    }
+
+    /** The JSON document every sink receives: the webhook as received, and the quote when there is one. */
+    public String document(Exchange exchange) throws JsonProcessingException {
+        JournalEvent event = exchange.getProperty(EVENT, JournalEvent.class);
+        ObjectNode document = mapper.createObjectNode();
+        document.put("event_id", event.eventId());
+        document.put("event_type", event.type());
+        if (event.action() != null) {
+            document.put("event_action", event.action());
+        }
+        if (event.quoteId() != null) {
+            document.put("dealhub_quote_id", event.quoteId());
+        }
+        document.put("received_at", event.receivedAt().toString());
+        // Both were checked to be JSON objects before they were stored: no need to parse them again.
+        document.putRawValue("webhook", new RawValue(event.payload()));
+        String quote = exchange.getProperty(QUOTE, String.class);
+        if (quote != null) {
+            document.putRawValue("quote", new RawValue(quote));
+        }
+        return mapper.writeValueAsString(document);
+    }
+
+    /** Prepares one (event, sink) delivery: the split hands over the sink's name as the body. */
+    public void beginDelivery(Exchange exchange) {
+        String sink = exchange.getIn().getBody(String.class);
+        exchange.setProperty(SINK, sink);
+        exchange.setProperty(STARTED, System.nanoTime());
+        // A sink sees exactly the documented headers: nothing left over from enrichment or an earlier sink.
+        Message in = exchange.getIn();
+        in.removeHeaders("*");
+        setEventHeaders(in, exchange.getProperty(EVENT, JournalEvent.class));
+        in.setHeader(HEADER_SINK, sink);
+        in.setBody(exchange.getProperty(DOCUMENT, String.class));
+    }
+
+    private static void setEventHeaders(Message message, JournalEvent event) {
+        message.setHeader(HEADER_EVENT_ID, event.eventId());
+        message.setHeader(HEADER_EVENT_TYPE, event.type());
+        message.setHeader(HEADER_EVENT_ACTION, event.action());
+        message.setHeader(HEADER_QUOTE_ID, event.quoteId());
+    }
+
+    public void delivered(Exchange exchange) throws SQLException {
+        String sink = exchange.getProperty(SINK, String.class);
+        int attempts = attempts(exchange);
+        journal.markDelivered(eventId(exchange), sink, attempts);
+        LOG.info("event_id={} type={} quote_id={} sink={} delivered attempts={} duration_ms={}", eventId(exchange),
+                eventType(exchange), exchange.getProperty(QUOTE_ID), sink, attempts,
+                elapsedMillis(exchange));
+    }
+
+    public void deliveryFailed(Exchange exchange) throws SQLException {
+        String sink = exchange.getProperty(SINK, String.class);
+        int attempts = attempts(exchange);
+        String reason = describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        journal.markDeliveryDead(eventId(exchange), sink, attempts, reason);
+        LOG.warn("event_id={} type={} quote_id={} sink={} dead attempts={} duration_ms={}: {}", eventId(exchange),
+                eventType(exchange), exchange.getProperty(QUOTE_ID), sink, attempts,
+                elapsedMillis(exchange), reason);
+    }
+
+    /** Settles the event's state from its deliveries and releases it. */
+    public void finish(Exchange exchange) throws SQLException {
+        String state = journal.finish(eventId(exchange));
+        LOG.debug("event_id={} {}", eventId(exchange), state);
+    }
+
+    /** Events handed to the dispatch route and not finished: queued in front of it, or inside it. */
+    private static int inProgress(CamelContext context) {
+        int count = context.getInflightRepository().size(DISPATCH_ROUTE);
+        Route route = context.getRoute(DISPATCH_ROUTE);
+        if (route != null && route.getEndpoint() instanceof SedaEndpoint queue) {
+            count += queue.getCurrentQueueSize();
+        }
+        return count;
+    }
+
+    private static String eventType(Exchange exchange) {
+        return exchange.getProperty(EVENT, JournalEvent.class).type();
+    }
+
+    private static String eventId(Exchange exchange) {
+        return exchange.getProperty(EVENT, JournalEvent.class).eventId();
+    }
+
+    private static int attempts(Exchange exchange) {
+        Integer redeliveries = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        return 1 + (redeliveries == null ? 0 : redeliveries);
+    }
+
+    private static long elapsedMillis(Exchange exchange) {
+        Long started = exchange.getProperty(STARTED, Long.class);
+        return started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
+    }
+
+    /** A failure as one line for the journal and the log: the status and the start of the reply for HTTP. */
+    static String describe(Throwable failure) {
+        if (failure == null) {
+            return "unknown failure";
+        }
+        String text;
+        if (failure instanceof HttpOperationFailedException http) {
+            String body = http.getResponseBody() == null ? "" : http.getResponseBody();
+            if (body.length() > MAX_REASON_BODY) {
+                body = body.substring(0, MAX_REASON_BODY) + "...";
+            }
+            text = "HTTP " + http.getStatusCode() + (body.isBlank() ? "" : ": " + body);
+        } else {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        }
+        return text.replaceAll("[\\r\\n\\t]+", " ");
+    }
+}

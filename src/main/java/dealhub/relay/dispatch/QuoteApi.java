@@ -1,0 +1,81 @@
+package dealhub.relay.dispatch;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dealhub.relay.QuoteIds;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * Builds DealHub's Get Quote request ({@code GET /api/v2/quote/{id}?feature=…}) and checks its answer.
+ * <p>
+ * The request is rebuilt from scratch on every attempt: nothing that arrived with the webhook can reach it, and the
+ * quote id is validated and URL-encoded, so a payload cannot change the host, the path or the query.
+ */
+public class QuoteApi {
+
+    private static final Pattern FEATURE = Pattern.compile("[a-z_]{1,32}");
+
+    private final String authorization;
+    private final String featureQuery;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    public QuoteApi(String token, List<String> features) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("dealhub.api.token (or DEALHUB_API_TOKEN) is required to call Get Quote");
+        }
+        for (String feature : features) {
+            if (!FEATURE.matcher(feature).matches()) {
+                throw new IllegalArgumentException("dealhub.api.features: '" + feature + "' is not a feature name");
+            }
+        }
+        this.authorization = "Bearer " + token.trim();
+        this.featureQuery = features.stream().map(f -> "feature=" + f).collect(Collectors.joining("&"));
+    }
+
+    /** Replaces the message headers with exactly the Get Quote request for the event's quote. */
+    public void prepareRequest(Exchange exchange) {
+        String quoteId = exchange.getProperty(DispatchSteps.QUOTE_ID, String.class);
+        if (!QuoteIds.isValid(quoteId)) {
+            throw new IllegalArgumentException("dealhub_quote_id must be " + QuoteIds.RULE);
+        }
+        Message in = exchange.getIn();
+        // Keep only the error handler's own attempt counters: it counts attempts in them.
+        in.removeHeaders("*", "CamelRedelivery*", "CamelRedelivered");
+        in.setHeader(Exchange.HTTP_METHOD, "GET");
+        in.setHeader(Exchange.HTTP_PATH, "/api/v2/quote/" + URLEncoder.encode(quoteId, StandardCharsets.UTF_8));
+        in.setHeader(Exchange.HTTP_QUERY, featureQuery.isEmpty() ? null : featureQuery);
+        in.setHeader("Authorization", authorization);
+        in.setHeader("Accept", "application/json");
+        in.setBody(null);
+    }
+
+    /** The quote as JSON text; anything but a JSON object is refused so that the call is tried again. */
+    public String acceptResponse(Exchange exchange) {
+        String body = exchange.getIn().getBody(String.class);
+        JsonNode quote;
+        try {
+            quote = body == null ? null : mapper.readTree(body);
+        } catch (IOException e) {
+            quote = null;
+        }
+        if (quote == null || !quote.isObject()) {
+            throw new MalformedQuoteException("Get Quote answered with a body that is not a JSON object");
+        }
+        return body;
+    }
+
+    @Override
+    public String toString() {
+        return "QuoteApi[features=" + featureQuery + "]";
+    }
+}

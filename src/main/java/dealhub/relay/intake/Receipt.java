@@ -1,0 +1,54 @@
+package dealhub.relay.intake;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** What the relay answers a webhook: the HTTP status and a small JSON body. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Receipt {
+
+    private final int httpStatus;
+    private final String eventId;
+    private final String status;
+    private final String error;
+
+    private Receipt(int httpStatus, String eventId, String status, String error) {
+        this.httpStatus = httpStatus;
+        this.eventId = eventId;
+        this.status = status;
+        this.error = error;
+    }
+
+    public static Receipt accepted(String eventId) {
+        return new Receipt(202, eventId, "accepted", null);
+    }
+
+    public static Receipt duplicate(String eventId) {
+        return new Receipt(200, eventId, "duplicate", null);
+    }
+
+    public static Receipt rejected(int httpStatus, String error) {
+        return new Receipt(httpStatus, null, "rejected", error);
+    }
+
+    @JsonIgnore
+    public int getHttpStatus() {
+        return httpStatus;
+    }
+
+    @JsonProperty("event_id")
+    public String getEventId() {
+        return eventId;
+    }
+
+    @JsonProperty("status")
+    public String getStatus() {
+        return status;
+    }
+
+    @JsonProperty("error")
+    public String getError() {
+        return error;
+    }
+}
