@@ -14,7 +14,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dealhub.relay.dispatch.DispatchSteps;
 import dealhub.relay.dispatch.QuoteApi;
-import dealhub.relay.dispatch.RetryAfterHint;
+import dealhub.relay.dispatch.FailedAttempt;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
@@ -74,7 +74,7 @@ public class RelayConfiguration implements CamelConfiguration {
 
         RedeliveryPolicy retry = retryPolicy(settings);
         registry.bind("retryPolicy", retry);
-        registry.bind("retryAfterHint", new RetryAfterHint(retry.getMaximumRedeliveryDelay()));
+        registry.bind("failedAttempt", new FailedAttempt(retry.getMaximumRedeliveryDelay()));
 
         if (settings.flag("dealhub.simulator.enabled")) {
             registry.bind("dealhubSimulator",

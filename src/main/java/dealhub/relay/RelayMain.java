@@ -3,6 +3,8 @@ package dealhub.relay;
 import java.util.ArrayList;
 import java.util.List;
 
+import dealhub.relay.sinks.SinkRegistry;
+
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -18,36 +20,35 @@ public final class RelayMain {
 
     public static void main(String[] args) throws Exception {
         List<String> rest = new ArrayList<>();
-        String propertiesFile = null;
+        List<String> locations = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if ("--properties".equals(args[i]) && i + 1 < args.length) {
-                propertiesFile = args[++i];
+                locations.add("file:" + args[++i]);
             } else {
                 rest.add(args[i]);
             }
         }
-        Main main = create(propertiesFile == null ? List.of() : List.of("file:" + propertiesFile));
-        System.exit(main.run(rest.toArray(String[]::new)));
+        locations.add("file:application.properties;optional=true");
+        System.exit(create(locations).run(rest.toArray(String[]::new)));
     }
 
     /**
-     * A configured, not yet started relay; {@code overrides} are property files that win over
-     * {@code application.properties}, the first one most.
+     * A configured, not yet started relay reading its settings from {@code locations} (property files, the first
+     * one winning over the next), then from the built-in defaults.
      */
-    public static Main create(List<String> overrides) {
+    public static Main create(List<String> locations) {
         Main main = new Main(RelayMain.class);
         // Where a key is in several locations, the first location holding it wins.
-        List<String> locations = new ArrayList<>(overrides);
-        locations.add("file:application.properties;optional=true");
-        locations.add("classpath:relay-defaults.properties");
-        main.setPropertyPlaceholderLocations(String.join(",", locations));
+        List<String> all = new ArrayList<>(locations);
+        all.add("classpath:relay-defaults.properties");
+        main.setPropertyPlaceholderLocations(String.join(",", all));
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 // Sink routes come from the templates in routes/, so they can only be made once those are loaded.
                 try {
                     configured.getCamelContext().getRegistry()
-                            .lookupByNameAndType("sinkRegistry", dealhub.relay.sinks.SinkRegistry.class)
+                            .lookupByNameAndType("sinkRegistry", SinkRegistry.class)
                             .createRoutes(configured.getCamelContext());
                 } catch (Exception e) {
                     throw new IllegalStateException(e.getMessage(), e);

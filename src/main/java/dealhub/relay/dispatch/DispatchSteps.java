@@ -114,13 +114,13 @@ public class DispatchSteps {
         journal.storeQuote(eventId(exchange), quote);
         exchange.setProperty(QUOTE, quote);
         LOG.info("event_id={} quote_id={} enriched after {} attempt(s)", eventId(exchange),
-                exchange.getProperty(QUOTE_ID), attempts(exchange));
+                exchange.getProperty(QUOTE_ID), failedAttempts(exchange) + 1);
     }
 
     /** Get Quote failed for good: every sink still waiting for this event is dead, with DealHub's reason. */
     public void enrichmentFailed(Exchange exchange) throws SQLException {
         String reason = "Get Quote failed: " + describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
-        int attempts = attempts(exchange);
+        int attempts = failedAttempts(exchange);
         journal.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
         exchange.setProperty(SINKS, List.of());
         LOG.warn("event_id={} quote_id={} dead after {} attempt(s): {}", eventId(exchange),
@@ -154,6 +154,7 @@ public class DispatchSteps {
         String sink = exchange.getIn().getBody(String.class);
         exchange.setProperty(SINK, sink);
         exchange.setProperty(STARTED, System.nanoTime());
+        exchange.removeProperty(FailedAttempt.COUNT);
         // A sink sees exactly the documented headers: nothing left over from enrichment or an earlier sink.
         Message in = exchange.getIn();
         in.removeHeaders("*");
@@ -171,7 +172,7 @@ public class DispatchSteps {
 
     public void delivered(Exchange exchange) throws SQLException {
         String sink = exchange.getProperty(SINK, String.class);
-        int attempts = attempts(exchange);
+        int attempts = failedAttempts(exchange) + 1;
         journal.markDelivered(eventId(exchange), sink, attempts);
         LOG.info("event_id={} type={} quote_id={} sink={} delivered attempts={} duration_ms={}", eventId(exchange),
                 eventType(exchange), exchange.getProperty(QUOTE_ID), sink, attempts,
@@ -180,7 +181,7 @@ public class DispatchSteps {
 
     public void deliveryFailed(Exchange exchange) throws SQLException {
         String sink = exchange.getProperty(SINK, String.class);
-        int attempts = attempts(exchange);
+        int attempts = failedAttempts(exchange);
         String reason = describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
         journal.markDeliveryDead(eventId(exchange), sink, attempts, reason);
         LOG.warn("event_id={} type={} quote_id={} sink={} dead attempts={} duration_ms={}: {}", eventId(exchange),
@@ -212,9 +213,8 @@ public class DispatchSteps {
         return exchange.getProperty(EVENT, JournalEvent.class).eventId();
     }
 
-    private static int attempts(Exchange exchange) {
-        Integer redeliveries = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        return 1 + (redeliveries == null ? 0 : redeliveries);
+    private static int failedAttempts(Exchange exchange) {
+        return exchange.getProperty(FailedAttempt.COUNT, 0, Integer.class);
     }
 
     private static long elapsedMillis(Exchange exchange) {

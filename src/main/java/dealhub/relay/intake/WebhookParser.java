@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dealhub.relay.QuoteIds;
 import dealhub.relay.journal.JournalEvent;
 
-import org.apache.camel.Body;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 
@@ -63,11 +63,12 @@ public class WebhookParser {
     /**
      * @param contentType the request's {@code Content-Type}; absent is taken as JSON, anything else but JSON is a 415
      * @param pathEvent   the event named in the URL path, or {@code null} on {@code POST /webhooks/dealhub}
-     * @param body        the raw request body (parsed from bytes, so invalid UTF-8 is refused, not replaced)
+     * @param request     the request; its body is read as bytes, so invalid UTF-8 is refused, not replaced
      */
     public JournalEvent parse(@Header("Content-Type") String contentType,
-            @ExchangeProperty("relayPathEvent") String pathEvent, @Body byte[] body) {
+            @ExchangeProperty("relayPathEvent") String pathEvent, Exchange request) {
         requireJson(contentType);
+        byte[] body = request.getIn().getBody(byte[].class);
         JsonNode root = readObject(body);
         String type = eventType(pathEvent, root);
         String action = DEALROOM_EVENT.equals(type) ? dealRoomAction(root) : null;
@@ -96,7 +97,7 @@ public class WebhookParser {
         try {
             root = mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw badRequest("the body is not valid JSON: " + shorten(e.getOriginalMessage()));
+            throw badRequest("the body is not valid JSON: " + describe(e));
         } catch (IOException e) {
             throw badRequest("the body could not be read as JSON");
         }
@@ -201,9 +202,19 @@ public class WebhookParser {
         return new RejectedWebhookException(400, message);
     }
 
-    private static String shorten(String message) {
-        String oneLine = message == null ? "" : message.replaceAll("\\p{Cntrl}", " ");
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";
+    /** Jackson's reason with the position, without its internals, on one bounded line. */
+    private static String describe(JsonProcessingException e) {
+        String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        int internals = reason.indexOf(" (start marker");
+        if (internals > 0) {
+            reason = reason.substring(0, internals);
+        }
+        reason = reason.replaceAll("\\p{Cntrl}", " ");
+        if (reason.length() > 200) {
+            reason = reason.substring(0, 200) + "...";
+        }
+        return e.getLocation() == null ? reason
+                : reason + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     private static String sha256Hex(byte[] bytes) {

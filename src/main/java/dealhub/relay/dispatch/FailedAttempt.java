@@ -12,20 +12,26 @@ import org.apache.camel.Processor;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
- * Lets a server's {@code Retry-After} decide the next delay: Camel's error handler takes the delay from the
- * {@code CamelRedeliveryDelay} header when present, and calls this right after a failure, before it decides.
- * The hint is capped by the retry policy's maximum delay, so a hostile or broken server cannot park work forever.
+ * Runs right after each failed attempt, before Camel's error handler decides what comes next (the retry
+ * routes' {@code onExceptionOccurredRef}). It counts the attempt, for the journal, and lets a server's
+ * {@code Retry-After} set the next delay: the error handler takes it from the {@code CamelRedeliveryDelay} header
+ * when present. That delay is capped by the retry policy's maximum, so a broken server cannot park work forever.
  */
-public class RetryAfterHint implements Processor {
+public class FailedAttempt implements Processor {
+
+    /** Exchange property: how many attempts of the current step have failed. */
+    public static final String COUNT = "relayFailedAttempts";
 
     private final long maxDelayMillis;
 
-    public RetryAfterHint(long maxDelayMillis) {
+    public FailedAttempt(long maxDelayMillis) {
         this.maxDelayMillis = maxDelayMillis;
     }
 
     @Override
     public void process(Exchange exchange) {
+        // A property, not a header: the error handler restores the message, not the properties, before a retry.
+        exchange.setProperty(COUNT, exchange.getProperty(COUNT, 0, Integer.class) + 1);
         exchange.getIn().removeHeader(Exchange.REDELIVERY_DELAY);
         HttpOperationFailedException failure = exchange.getException(HttpOperationFailedException.class);
         if (failure == null || failure.getResponseHeaders() == null) {
