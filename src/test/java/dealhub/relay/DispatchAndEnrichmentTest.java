@@ -33,8 +33,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** From the journal to the sinks: the router, Get Quote as DealHub sees it (WireMock), retries and dead letters. */
-class DispatchAndEnrichmentTest {
+/**
+ * From the journal to the sinks: the router, Get Quote as DealHub sees it (WireMock), retries and dead letters.
+ * Runs with the journal on H2 and on PostgreSQL (the subclasses).
+ */
+abstract class DispatchAndEnrichmentTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -53,8 +56,11 @@ class DispatchAndEnrichmentTest {
         }
     }
 
+    /** The relay's database for this run. */
+    abstract TestRelay.Builder database(TestRelay.Builder relay);
+
     private TestRelay.Builder relayWithDealHub() {
-        return TestRelay.in(folder).with("dealhub.api.base-url", dealhub.baseUrl());
+        return database(TestRelay.in(folder)).with("dealhub.api.base-url", dealhub.baseUrl());
     }
 
     private static void quoteAnswers(String body) {
@@ -225,6 +231,20 @@ class DispatchAndEnrichmentTest {
         }
         try (Stream<Path> files = Files.list(folder)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    static class OnH2 extends DispatchAndEnrichmentTest {
+        @Override
+        TestRelay.Builder database(TestRelay.Builder relay) {
+            return relay;
+        }
+    }
+
+    static class OnPostgres extends DispatchAndEnrichmentTest {
+        @Override
+        TestRelay.Builder database(TestRelay.Builder relay) {
+            return relay.onPostgres();
         }
     }
 }

@@ -34,6 +34,7 @@ public final class TestRelay implements AutoCloseable {
 
     public static final String SECRET = "test-webhook-secret";
     public static final String API_TOKEN = "test-api-token";
+    public static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -70,6 +71,23 @@ public final class TestRelay implements AutoCloseable {
             properties.put("relay.retry.max-delay-ms", "200");
             properties.put("relay.retry.jitter", "0");
             properties.put("camel.main.routes-reload-enabled", "false");
+        }
+
+        /**
+         * Puts the relay's database on the local PostgreSQL (127.0.0.1:5432, database {@code test}), in a schema
+         * of its own that the test starts empty.
+         */
+        public Builder onPostgres() {
+            String schema = "relay_test_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "");
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA " + schema);
+            } catch (SQLException e) {
+                throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 (database test) is needed: " + e, e);
+            }
+            with("relay.datasource.url", POSTGRES_URL + "?currentSchema=" + schema);
+            with("relay.datasource.username", "postgres");
+            return this;
         }
 
         public Builder with(String key, String value) {
