@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -63,7 +62,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("journal", journal);
         registry.bind("sinkRegistry", sinks);
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(
-                WebhookAuthenticator.Mode.valueOf(settings.string("relay.webhook.auth").toUpperCase(Locale.ROOT)),
+                WebhookAuthenticator.Mode.of(settings.string("relay.webhook.auth")),
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC()));
         registry.bind("webhookIntake", new WebhookIntake(journal));

@@ -18,7 +18,19 @@ import org.apache.camel.Header;
  */
 public class WebhookAuthenticator {
 
-    public enum Mode { BEARER, BASIC, NONE }
+    public enum Mode {
+        BEARER, BASIC, NONE;
+
+        /** The mode named by {@code relay.webhook.auth}, in any letter case. */
+        public static Mode of(String name) {
+            for (Mode mode : values()) {
+                if (mode.name().equalsIgnoreCase(name.trim())) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("relay.webhook.auth=" + name + " is not one of bearer, basic, none");
+        }
+    }
 
     private final Mode mode;
     private final List<byte[]> secretDigests;

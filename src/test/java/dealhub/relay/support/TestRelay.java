@@ -40,10 +40,12 @@ public final class TestRelay implements AutoCloseable {
 
     private final Main main;
     private final int port;
+    private final String postgresSchema;
 
-    private TestRelay(Main main, int port) {
+    private TestRelay(Main main, int port, String postgresSchema) {
         this.main = main;
         this.port = port;
+        this.postgresSchema = postgresSchema;
     }
 
     public static Builder in(Path folder) {
@@ -54,6 +56,7 @@ public final class TestRelay implements AutoCloseable {
 
         private final Path folder;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private String postgresSchema;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -85,6 +88,7 @@ public final class TestRelay implements AutoCloseable {
             } catch (SQLException e) {
                 throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 (database test) is needed: " + e, e);
             }
+            postgresSchema = schema;
             with("relay.datasource.url", POSTGRES_URL + "?currentSchema=" + schema);
             with("relay.datasource.username", "postgres");
             return this;
@@ -111,7 +115,7 @@ public final class TestRelay implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException("relay did not start: " + e.getMessage(), e);
             }
-            return new TestRelay(main, Integer.parseInt(properties.get("camel.server.port")));
+            return new TestRelay(main, Integer.parseInt(properties.get("camel.server.port")), postgresSchema);
         }
 
         /** Starts it, expecting start-up to fail; returns why. */
@@ -214,6 +218,14 @@ public final class TestRelay implements AutoCloseable {
     @Override
     public void close() {
         main.stop();
+        if (postgresSchema != null) {
+            try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "");
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA " + postgresSchema + " CASCADE");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private static int freePort() {

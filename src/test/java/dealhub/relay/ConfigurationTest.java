@@ -1,0 +1,119 @@
+package dealhub.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+
+import dealhub.relay.support.Samples;
+import dealhub.relay.support.TestRelay;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings that would make the relay misbehave stop it at start-up, naming the key; the others take effect. */
+class ConfigurationTest {
+
+    @TempDir
+    Path folder;
+
+    private static String messages(Throwable failure) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+        }
+        return all.toString();
+    }
+
+    @Test
+    void refusesASinkOfAnUnknownKind() {
+        Throwable failure = TestRelay.in(folder).with("relay.sinks.crm.type", "salesforce").startFailure();
+
+        assertThat(messages(failure)).contains("relay.sinks.crm.type=salesforce is not a sink kind")
+                .contains("file").contains("log");
+    }
+
+    @Test
+    void refusesAnOptionTheSinkKindDoesNotHave() {
+        Throwable failure = TestRelay.in(folder).with("relay.sinks.out.type", "file")
+                .with("relay.sinks.out.directory", folder.toString())
+                .with("relay.sinks.out.folder", folder.toString()).startFailure();
+
+        assertThat(messages(failure)).contains("relay.sinks.out.folder is not an option of sink kind file")
+                .contains("directory");
+    }
+
+    @Test
+    void refusesASinkWithoutItsRequiredOption() {
+        Throwable failure = TestRelay.in(folder).with("relay.sinks.out.type", "file").startFailure();
+
+        assertThat(messages(failure)).contains("sink 'out' (file)").contains("directory");
+    }
+
+    @Test
+    void refusesASinkWithoutAType() {
+        Throwable failure = TestRelay.in(folder).with("relay.sinks.out.directory", folder.toString()).startFailure();
+
+        assertThat(messages(failure)).contains("relay.sinks.out.type is missing");
+    }
+
+    @Test
+    void refusesBearerAuthenticationWithoutASecret() {
+        Throwable failure = TestRelay.in(folder).with("relay.webhook.secrets", " , ").startFailure();
+
+        assertThat(messages(failure)).contains("relay.webhook.secrets");
+    }
+
+    @Test
+    void refusesToStartWithoutAGetQuoteToken() {
+        Throwable failure = TestRelay.in(folder).with("dealhub.api.token", " ").startFailure();
+
+        assertThat(messages(failure)).contains("dealhub.api.token");
+    }
+
+    @Test
+    void refusesAnUnknownAuthenticationMode() {
+        Throwable failure = TestRelay.in(folder).with("relay.webhook.auth", "hmac").startFailure();
+
+        assertThat(messages(failure)).contains("hmac");
+    }
+
+    @Test
+    void basicAuthenticationAcceptsEveryConfiguredPairDuringARotation() {
+        try (TestRelay relay = TestRelay.in(folder).with("relay.webhook.auth", "basic")
+                .with("relay.webhook.secrets", "dealhub:old-password,dealhub:new-password").start()) {
+            HttpResponse<String> old = post(relay, "E-basic-1", basic("dealhub:old-password"));
+            HttpResponse<String> fresh = post(relay, "E-basic-2", basic("dealhub:new-password"));
+            HttpResponse<String> wrong = post(relay, "E-basic-3", basic("dealhub:guess"));
+            HttpResponse<String> bearer = post(relay, "E-basic-4", "Bearer dealhub:new-password");
+
+            assertThat(old.statusCode()).isEqualTo(202);
+            assertThat(fresh.statusCode()).isEqualTo(202);
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(bearer.statusCode()).isEqualTo(401);
+            assertThat(relay.eventCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void noAuthenticationAcceptsRequestsWithoutCredentials() {
+        try (TestRelay relay = TestRelay.in(folder).with("relay.webhook.auth", "none").start()) {
+            HttpResponse<String> response = relay.post("/webhooks/dealhub/quoteWon",
+                    Samples.quoteEvent("E-none", "Q1"), Map.of("Content-Type", "application/json"));
+
+            assertThat(response.statusCode()).isEqualTo(202);
+        }
+    }
+
+    private static HttpResponse<String> post(TestRelay relay, String eventId, String authorization) {
+        return relay.post("/webhooks/dealhub/quoteWon", Samples.quoteEvent(eventId, "Q1"),
+                Map.of("Authorization", authorization, "Content-Type", "application/json"));
+    }
+
+    private static String basic(String userAndPassword) {
+        return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    }
+}
