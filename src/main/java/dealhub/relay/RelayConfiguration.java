@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dealhub.relay.admin.AdminApi;
 import dealhub.relay.dispatch.DispatchSteps;
 import dealhub.relay.dispatch.QuoteApi;
 import dealhub.relay.dispatch.FailedAttempt;
@@ -54,8 +55,12 @@ public class RelayConfiguration implements CamelConfiguration {
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 
         String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
-        EventJournal journal = new EventJournal(dataSource, instanceId,
-                Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds")));
+        Duration lease = Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds"));
+        if (settings.integer("relay.dispatch.lease-renew-ms") >= lease.toMillis()) {
+            throw new IllegalArgumentException("relay.dispatch.lease-renew-ms must be shorter than"
+                    + " relay.dispatch.lease-seconds, or leases run out while their events are worked on");
+        }
+        EventJournal journal = new EventJournal(dataSource, instanceId, lease);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
 
         registry.bind("relayDataSource", DataSource.class, dataSource);
@@ -66,10 +71,19 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC()));
         registry.bind("webhookIntake", new WebhookIntake(journal));
-        registry.bind("dispatchSteps", new DispatchSteps(journal, sinks, settings.integer("relay.dispatch.capacity")));
+        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, settings.integer("relay.dispatch.capacity"));
+        registry.bind("dispatchSteps", dispatchSteps);
+        // Stopped before the database (services stop in reverse order), after the routes have drained.
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                dispatchSteps.releaseLeases();
+            }
+        }, true, true);
         registry.bind("quoteApi", new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
                 settings.list("dealhub.api.features")));
         registry.bind("safeFileNames", new SafeFileNames());
+        registry.bind("adminApi", new AdminApi(journal, settings.optional("relay.admin.token").orElse(null)));
 
         RedeliveryPolicy retry = retryPolicy(settings);
         registry.bind("retryPolicy", retry);

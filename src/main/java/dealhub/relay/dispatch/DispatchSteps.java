@@ -3,6 +3,8 @@ package dealhub.relay.dispatch;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,6 +54,8 @@ public class DispatchSteps {
     private final SinkRegistry sinks;
     private final int capacity;
     private final ObjectMapper mapper = new ObjectMapper();
+    /** The events this instance has leased and not settled: only their leases are renewed. */
+    private final Set<String> working = ConcurrentHashMap.newKeySet();
 
     /**
      * @param capacity how many events this instance works on at once; it claims no more, so that every event it
@@ -67,8 +71,35 @@ public class DispatchSteps {
     public List<JournalEvent> claim(Exchange exchange) throws SQLException {
         int room = capacity - inProgress(exchange.getContext());
         List<JournalEvent> claimed = room > 0 ? journal.claimDue(room) : List.of();
+        claimed.forEach(event -> working.add(event.eventId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty());
         return claimed;
+    }
+
+    /** Keeps the leases of the events still being worked on, however long their retries take. */
+    public void renewLeases() throws SQLException {
+        journal.renewLeases(List.copyOf(working));
+    }
+
+    /**
+     * The event left the dispatch route, settled or not. If it was not settled (the database failed, say), its
+     * lease is no longer renewed, runs out, and the event is tried again.
+     */
+    public void leaveDispatch(Exchange exchange) {
+        JournalEvent event = exchange.getProperty(EVENT, JournalEvent.class);
+        if (event != null) {
+            working.remove(event.eventId());
+        }
+    }
+
+    /** At shutdown: what this instance still holds is handed back at once, to itself after a restart or to others. */
+    public void releaseLeases() throws SQLException {
+        List<String> held = List.copyOf(working);
+        journal.releaseLeases(held);
+        working.removeAll(held);
+        if (!held.isEmpty()) {
+            LOG.info("released {} unfinished event(s) for another run", held.size());
+        }
     }
 
     /** Sets the event's headers and properties and decides which sinks still need it. */

@@ -8,7 +8,12 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
@@ -165,20 +170,125 @@ public class EventJournal {
     }
 
     public void markDelivered(String eventId, String sink, int attempts) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = NULL, updated_at = ?"
-                + " WHERE event_id = ? AND sink = ?", DONE, attempts, now(), eventId, sink);
+        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = NULL, updated_at = ?,"
+                + " worker = ? WHERE event_id = ? AND sink = ?", DONE, attempts, now(), instanceId, eventId, sink);
     }
 
     public void markDeliveryDead(String eventId, String sink, int attempts, String reason) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?"
-                + " WHERE event_id = ? AND sink = ?", DEAD, attempts, truncate(reason), now(), eventId, sink);
+        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
+                + " worker = ? WHERE event_id = ? AND sink = ?", DEAD, attempts, truncate(reason), now(), instanceId,
+                eventId, sink);
     }
 
     /** Every still-pending sink of the event is dead for one reason, e.g. enrichment failed for good. */
     public void markPendingDeliveriesDead(String eventId, int attempts, String reason) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?"
-                + " WHERE event_id = ? AND state = ?", DEAD, attempts, truncate(reason), now(), eventId, PENDING);
+        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
+                + " worker = ? WHERE event_id = ? AND state = ?", DEAD, attempts, truncate(reason), now(), instanceId,
+                eventId, PENDING);
         update("UPDATE relay_event SET last_error = ? WHERE event_id = ?", truncate(reason), eventId);
+    }
+
+    /** Extends this instance's leases on events it is still working on, so no other instance takes them over. */
+    public void renewLeases(Collection<String> eventIds) throws SQLException {
+        Timestamp until = Timestamp.from(Instant.now().plus(lease));
+        forEach("UPDATE relay_event SET lease_until = ? WHERE event_id = ? AND lease_owner = ?", eventIds,
+                (ps, id) -> {
+                    ps.setTimestamp(1, until);
+                    ps.setString(2, id);
+                    ps.setString(3, instanceId);
+                });
+    }
+
+    /** Gives up this instance's leases at once (at shutdown), so the events need not wait for them to run out. */
+    public void releaseLeases(Collection<String> eventIds) throws SQLException {
+        forEach("UPDATE relay_event SET lease_owner = NULL, lease_until = NULL WHERE event_id = ? AND lease_owner = ?",
+                eventIds, (ps, id) -> {
+                    ps.setString(1, id);
+                    ps.setString(2, instanceId);
+                });
+    }
+
+    /**
+     * Sends a dead event's dead deliveries round again: they become pending, the event is pending work again.
+     * Delivered sinks stay delivered. Returns the number of deliveries to be replayed (0: the event is not dead).
+     */
+    public int replay(String eventId) throws SQLException {
+        return inTransaction(c -> {
+            int events = execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL,"
+                    + " updated_at = ? WHERE event_id = ? AND state = ?", PENDING, now(), eventId, DEAD);
+            return events == 0 ? 0 : execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ?"
+                    + " WHERE event_id = ? AND state = ?", PENDING, now(), eventId, DEAD);
+        });
+    }
+
+    /** {@link #replay(String)} for every dead event at once; returns the number of deliveries to be replayed. */
+    public int replayAllDead() throws SQLException {
+        return inTransaction(c -> {
+            int deliveries = execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ? WHERE state = ?",
+                    PENDING, now(), DEAD);
+            execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
+                    + " WHERE state = ?", PENDING, now(), DEAD);
+            return deliveries;
+        });
+    }
+
+    /** Events in a state (and of a type), newest first, without their payloads. */
+    public List<Map<String, Object>> list(String state, String type, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT event_id, event_type, event_action, quote_id, state,"
+                + " received_at, updated_at, last_error FROM relay_event WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state);
+        }
+        if (type != null) {
+            sql.append(" AND event_type = ?");
+            args.add(type);
+        }
+        sql.append(" ORDER BY received_at DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
+        return query(sql.toString(), args.toArray());
+    }
+
+    /** One event with its payload and every delivery's outcome, or {@code null}. */
+    public Map<String, Object> detail(String eventId) throws SQLException {
+        List<Map<String, Object>> events = query("SELECT event_id, event_type, event_action, quote_id, state,"
+                + " received_at, updated_at, last_error, lease_owner, payload, quote FROM relay_event"
+                + " WHERE event_id = ?", eventId);
+        if (events.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> event = events.get(0);
+        event.put("deliveries", query("SELECT sink, state, attempts, last_error, updated_at, worker"
+                + " FROM relay_delivery WHERE event_id = ? ORDER BY sink", eventId));
+        return event;
+    }
+
+    /** How many events wait for dispatch, and since when the oldest of them has waited. */
+    public Backlog backlog() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT count(*), min(received_at) FROM relay_event WHERE state = ?")) {
+            ps.setString(1, PENDING);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Timestamp oldest = rs.getTimestamp(2);
+                return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant());
+            }
+        }
+    }
+
+    /** The journal's backlog: pending events and the arrival of the oldest one ({@code null} when none). */
+    public record Backlog(long pending, Instant oldest) {
+    }
+
+    /** Deliveries by state, for every sink: {@code sink -> state -> count}. */
+    public Map<String, Map<String, Long>> deliveryCounts() throws SQLException {
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        for (Map<String, Object> row : query("SELECT sink, state, count(*) AS n FROM relay_delivery GROUP BY sink, state")) {
+            counts.computeIfAbsent((String) row.get("sink"), s -> new TreeMap<>())
+                    .put((String) row.get("state"), ((Number) row.get("n")).longValue());
+        }
+        return counts;
     }
 
     /**
@@ -207,24 +317,81 @@ public class EventJournal {
         return state;
     }
 
-    /** The state of one event, or {@code null} when the journal does not hold it. */
-    public String stateOf(String eventId) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT state FROM relay_event WHERE event_id = ?")) {
-            ps.setString(1, eventId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+    private interface Binder {
+        void bind(PreparedStatement ps, String id) throws SQLException;
+    }
+
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private void forEach(String sql, Collection<String> ids, Binder binder) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            c.setAutoCommit(true);
+            for (String id : ids) {
+                binder.bind(ps, id);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private <T> T inTransaction(Work<T> work) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
         }
     }
 
-    private void update(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            c.setAutoCommit(true);
+    private static int execute(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
-            ps.executeUpdate();
+            return ps.executeUpdate();
+        }
+    }
+
+    private List<Map<String, Object>> query(String sql, Object... args) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= columns; i++) {
+                        Object value = rs.getObject(i);
+                        if (value instanceof Timestamp t) {
+                            value = t.toInstant().toString();
+                        } else if (value instanceof java.sql.Clob clob) {
+                            value = clob.getSubString(1, (int) clob.length());
+                        }
+                        row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT), value);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private void update(String sql, Object... args) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            execute(c, sql, args);
         }
     }
 

@@ -1,0 +1,121 @@
+package dealhub.relay.admin;
+
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dealhub.relay.intake.RejectedWebhookException;
+import dealhub.relay.intake.WebhookAuthenticator;
+import dealhub.relay.journal.EventJournal;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operators' API ({@code routes/admin.yaml}): list events by state, look at one, replay dead deliveries.
+ * It answers only with {@code Authorization: Bearer <relay.admin.token>}, and not at all (404) when no token is set.
+ */
+public class AdminApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+    private static final Set<String> STATES = Set.of(EventJournal.PENDING, EventJournal.DONE, EventJournal.DEAD);
+    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9 _.-]{1,64}");
+    private static final int MAX_LIMIT = 1000;
+
+    private final EventJournal journal;
+    private final WebhookAuthenticator authenticator;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    /** @param token the admin token, or {@code null} to keep the API off */
+    public AdminApi(EventJournal journal, String token) {
+        this.journal = journal;
+        this.authenticator = token == null ? null
+                : new WebhookAuthenticator(WebhookAuthenticator.Mode.BEARER, List.of(token));
+    }
+
+    public void authorize(@Header("Authorization") String authorization) {
+        if (authenticator == null) {
+            throw new RejectedWebhookException(404, "not found");
+        }
+        authenticator.authenticate(authorization);
+    }
+
+    /** {@code GET /admin/events?state=&type=&limit=} */
+    public AdminReply list(@Header("state") String state, @Header("type") String type, @Header("limit") String limit)
+            throws SQLException {
+        if (state != null && !STATES.contains(state)) {
+            throw new RejectedWebhookException(400, "state must be one of pending, done, dead");
+        }
+        if (type != null && !EVENT_TYPE.matcher(type).matches()) {
+            throw new RejectedWebhookException(400, "type must be an event type");
+        }
+        return new AdminReply(200, Map.of("events", journal.list(state, type, limit(limit))));
+    }
+
+    /** {@code GET /admin/events/{eventId}}: the event, its payload and quote as JSON, and every delivery. */
+    public AdminReply event(@Header("eventId") String eventId) throws Exception {
+        Map<String, Object> event = journal.detail(eventId);
+        if (event == null) {
+            throw new RejectedWebhookException(404, "no such event");
+        }
+        for (String json : List.of("payload", "quote")) {
+            Object text = event.get(json);
+            event.put(json, text == null ? null : mapper.readTree((String) text));
+        }
+        return new AdminReply(200, event);
+    }
+
+    /** {@code POST /admin/events/{eventId}/replay}: its dead deliveries go round again; delivered ones do not. */
+    public AdminReply replay(@Header("eventId") String eventId) throws SQLException {
+        if (journal.detail(eventId) == null) {
+            throw new RejectedWebhookException(404, "no such event");
+        }
+        int deliveries = journal.replay(eventId);
+        LOG.info("event_id={} replay requested: {} dead deliveries pending again", eventId, deliveries);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("event_id", eventId);
+        body.put("replayed_deliveries", deliveries);
+        return new AdminReply(deliveries > 0 ? 202 : 200, body);
+    }
+
+    /** {@code POST /admin/replay?state=dead}: every dead delivery goes round again. */
+    public AdminReply replayAll(@Header("state") String state) throws SQLException {
+        if (!EventJournal.DEAD.equals(state)) {
+            throw new RejectedWebhookException(400, "only state=dead can be replayed in bulk");
+        }
+        int deliveries = journal.replayAllDead();
+        LOG.info("bulk replay requested: {} dead deliveries pending again", deliveries);
+        return new AdminReply(deliveries > 0 ? 202 : 200, Map.of("replayed_deliveries", deliveries));
+    }
+
+    public AdminReply failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
+        if (failure instanceof RejectedWebhookException rejected) {
+            return new AdminReply(rejected.status(), Map.of("error", rejected.getMessage()));
+        }
+        LOG.error("admin request failed", failure);
+        return new AdminReply(500, Map.of("error", "internal error"));
+    }
+
+    private static int limit(String limit) {
+        if (limit == null) {
+            return 100;
+        }
+        try {
+            int value = Integer.parseInt(limit);
+            if (value >= 1 && value <= MAX_LIMIT) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new RejectedWebhookException(400, "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+}

@@ -1,0 +1,26 @@
+package dealhub.relay.admin;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** An admin API answer: the HTTP status, and the body that is written as JSON. */
+public class AdminReply {
+
+    private final int httpStatus;
+    private final Object body;
+
+    AdminReply(int httpStatus, Object body) {
+        this.httpStatus = httpStatus;
+        this.body = body;
+    }
+
+    @JsonIgnore
+    public int getHttpStatus() {
+        return httpStatus;
+    }
+
+    @JsonValue
+    public Object getBody() {
+        return body;
+    }
+}
