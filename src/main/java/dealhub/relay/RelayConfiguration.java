@@ -69,7 +69,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(
                 WebhookAuthenticator.Mode.of(settings.string("relay.webhook.auth")),
                 settings.list("relay.webhook.secrets")));
-        registry.bind("webhookParser", new WebhookParser(Clock.systemUTC()));
+        registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
         registry.bind("webhookIntake", new WebhookIntake(journal));
         DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, settings.integer("relay.dispatch.capacity"));
         registry.bind("dispatchSteps", dispatchSteps);

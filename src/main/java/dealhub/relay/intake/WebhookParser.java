@@ -1,12 +1,16 @@
 package dealhub.relay.intake;
 
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -19,6 +23,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
 
 import dealhub.relay.QuoteIds;
 import dealhub.relay.journal.JournalEvent;
@@ -46,10 +51,27 @@ public class WebhookParser {
     private static final int MAX_NESTING_DEPTH = 64;
     private static final String[] EVENT_TYPE_FIELDS = {"event", "event_type", "event_name"};
 
+    /** Documented fields and the JSON type each must have when present; the rest of the body is opaque. */
+    private static final Map<String, JsonNodeType> FIELD_TYPES = Map.of(
+            "dealhub_quote_id", JsonNodeType.STRING,
+            "dealhub_opportunity_id", JsonNodeType.STRING,
+            "execution_date", JsonNodeType.STRING,
+            "executed_by", JsonNodeType.STRING,
+            "impersonated_by", JsonNodeType.STRING,
+            "additional_data", JsonNodeType.OBJECT,
+            "action_summary", JsonNodeType.OBJECT);
+    private static final List<String> EVENT_INFO_FIELDS = List.of("webhook_id", "event_id", "api_version", "request_id");
+
     private final ObjectMapper mapper;
     private final Clock clock;
+    /** Accepted event names by lower case, mapped to their proper spelling; {@code null} accepts any name. */
+    private final Map<String, String> acceptedEvents;
 
-    public WebhookParser(Clock clock) {
+    /**
+     * @param acceptedEvents the event names accepted in the path or a body field ({@code *} among them: any);
+     *                       an event that names none is {@code unknown} and always accepted
+     */
+    public WebhookParser(Clock clock, List<String> acceptedEvents) {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -58,6 +80,16 @@ public class WebhookParser {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
         this.clock = clock;
+        if (acceptedEvents.contains("*")) {
+            this.acceptedEvents = null;
+        } else {
+            Map<String, String> accepted = new HashMap<>();
+            for (String event : acceptedEvents) {
+                requireEventType(event, "relay.webhook.events: '" + event + "'");
+                accepted.put(event.toLowerCase(Locale.ROOT), event);
+            }
+            this.acceptedEvents = accepted;
+        }
     }
 
     /**
@@ -68,14 +100,15 @@ public class WebhookParser {
     public JournalEvent parse(@Header("Content-Type") String contentType,
             @ExchangeProperty("relayPathEvent") String pathEvent, Exchange request) {
         requireJson(contentType);
-        byte[] body = request.getIn().getBody(byte[].class);
+        byte[] bytes = request.getIn().getBody(byte[].class);
+        String body = utf8(bytes);
         JsonNode root = readObject(body);
+        requireFieldTypes(root);
         String type = eventType(pathEvent, root);
         String action = DEALROOM_EVENT.equals(type) ? dealRoomAction(root) : null;
-        String eventId = eventId(root, type, body);
+        String eventId = eventId(root, type, bytes);
         String quoteId = quoteId(root);
-        return new JournalEvent(eventId, type, action, quoteId, new String(body, StandardCharsets.UTF_8), null,
-                clock.instant());
+        return new JournalEvent(eventId, type, action, quoteId, body, null, clock.instant());
     }
 
     private static void requireJson(String contentType) {
@@ -89,17 +122,27 @@ public class WebhookParser {
         }
     }
 
-    private JsonNode readObject(byte[] body) {
+    /** Decodes strictly as UTF-8 (JSON's encoding): malformed bytes are refused, never replaced or guessed at. */
+    private static String utf8(byte[] body) {
         if (body == null || body.length == 0) {
             throw badRequest("the body is empty: a JSON object is expected");
         }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw badRequest("the body is not valid UTF-8");
+        }
+    }
+
+    private JsonNode readObject(String body) {
         JsonNode root;
         try {
             root = mapper.readTree(body);
         } catch (JsonProcessingException e) {
             throw badRequest("the body is not valid JSON: " + describe(e));
-        } catch (IOException e) {
-            throw badRequest("the body could not be read as JSON");
         }
         if (root == null || !root.isObject()) {
             throw badRequest("the body must be a JSON object");
@@ -107,9 +150,27 @@ public class WebhookParser {
         return root;
     }
 
-    private static String eventType(String pathEvent, JsonNode root) {
+    private static void requireFieldTypes(JsonNode root) {
+        FIELD_TYPES.forEach((name, type) -> {
+            JsonNode field = field(root, name);
+            if (field != null && field.getNodeType() != type) {
+                throw badRequest("'" + name + "' must be " + (type == JsonNodeType.STRING ? "a string" : "an object"));
+            }
+        });
+        JsonNode info = field(root, "event_info");
+        if (info != null && info.isObject()) {
+            for (String name : EVENT_INFO_FIELDS) {
+                JsonNode field = field(info, name);
+                if (field != null && !field.isTextual()) {
+                    throw badRequest("'event_info." + name + "' must be a string");
+                }
+            }
+        }
+    }
+
+    private String eventType(String pathEvent, JsonNode root) {
         if (pathEvent != null) {
-            return requireEventType(pathEvent, "the event in the URL path");
+            return accepted(requireEventType(pathEvent, "the event in the URL path"));
         }
         for (String name : EVENT_TYPE_FIELDS) {
             JsonNode field = field(root, name);
@@ -117,10 +178,22 @@ public class WebhookParser {
                 if (!field.isTextual()) {
                     throw badRequest("'" + name + "' must be a string");
                 }
-                return requireEventType(field.textValue(), "'" + name + "'");
+                return accepted(requireEventType(field.textValue(), "'" + name + "'"));
             }
         }
         return UNKNOWN_EVENT;
+    }
+
+    /** The accepted event's proper spelling ({@code quotewon} is {@code quoteWon}); an unknown name is a 400. */
+    private String accepted(String type) {
+        if (acceptedEvents == null) {
+            return type;
+        }
+        String known = acceptedEvents.get(type.toLowerCase(Locale.ROOT));
+        if (known == null) {
+            throw badRequest("'" + type + "' is not an event this relay accepts (relay.webhook.events)");
+        }
+        return known;
     }
 
     private static String requireEventType(String type, String where) {
