@@ -10,6 +10,9 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dealhub.relay.admin.AdminApi;
 import dealhub.relay.dispatch.DispatchSteps;
@@ -19,12 +22,15 @@ import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
 import dealhub.relay.journal.EventJournal;
+import dealhub.relay.observe.JournalHealthChecks;
+import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.simulator.DealHubSimulator;
 import dealhub.relay.sinks.SafeFileNames;
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -63,6 +69,17 @@ public class RelayConfiguration implements CamelConfiguration {
         EventJournal journal = new EventJournal(dataSource, instanceId, lease);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
 
+        // The registry Camel serves at /observe/metrics, so the relay's meters appear next to Camel's own.
+        MeterRegistry meters = registry.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        }
+        RelayMetrics metrics = new RelayMetrics(meters, journal);
+        registry.bind("journalDatabaseCheck", new JournalHealthChecks.Database(dataSource));
+        registry.bind("journalBacklogCheck",
+                new JournalHealthChecks.Backlog(journal, settings.integer("relay.health.max-backlog")));
+
         registry.bind("relayDataSource", DataSource.class, dataSource);
         registry.bind("journal", journal);
         registry.bind("sinkRegistry", sinks);
@@ -70,8 +87,9 @@ public class RelayConfiguration implements CamelConfiguration {
                 WebhookAuthenticator.Mode.of(settings.string("relay.webhook.auth")),
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
-        registry.bind("webhookIntake", new WebhookIntake(journal));
-        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, settings.integer("relay.dispatch.capacity"));
+        registry.bind("webhookIntake", new WebhookIntake(journal, metrics));
+        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, metrics,
+                settings.integer("relay.dispatch.capacity"));
         registry.bind("dispatchSteps", dispatchSteps);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
         context.addService(new ServiceSupport() {
@@ -81,13 +99,14 @@ public class RelayConfiguration implements CamelConfiguration {
             }
         }, true, true);
         registry.bind("quoteApi", new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
-                settings.list("dealhub.api.features")));
+                settings.list("dealhub.api.features"), metrics));
         registry.bind("safeFileNames", new SafeFileNames());
         registry.bind("adminApi", new AdminApi(journal, settings.optional("relay.admin.token").orElse(null)));
 
         RedeliveryPolicy retry = retryPolicy(settings);
         registry.bind("retryPolicy", retry);
-        registry.bind("failedAttempt", new FailedAttempt(retry.getMaximumRedeliveryDelay()));
+        registry.bind("failedAttempt", new FailedAttempt(retry.getMaximumRedeliveryDelay(), null));
+        registry.bind("failedGetQuote", new FailedAttempt(retry.getMaximumRedeliveryDelay(), metrics));
 
         if (settings.flag("dealhub.simulator.enabled")) {
             registry.bind("dealhubSimulator",

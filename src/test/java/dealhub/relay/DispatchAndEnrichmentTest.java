@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * From the journal to the sinks: the router, Get Quote as DealHub sees it (WireMock), retries and dead letters.
- * Runs with the journal on H2 and on PostgreSQL (the subclasses).
+ * Runs with the journal on H2 and on PostgreSQL ({@link DispatchAndEnrichmentOnH2Test},
+ * {@link DispatchAndEnrichmentOnPostgresTest}).
  */
 abstract class DispatchAndEnrichmentTest {
 
@@ -231,20 +232,6 @@ abstract class DispatchAndEnrichmentTest {
         }
         try (Stream<Path> files = Files.list(folder)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    static class OnH2 extends DispatchAndEnrichmentTest {
-        @Override
-        TestRelay.Builder database(TestRelay.Builder relay) {
-            return relay;
-        }
-    }
-
-    static class OnPostgres extends DispatchAndEnrichmentTest {
-        @Override
-        TestRelay.Builder database(TestRelay.Builder relay) {
-            return relay.onPostgres();
         }
     }
 }

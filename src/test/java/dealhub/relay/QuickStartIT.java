@@ -72,7 +72,7 @@ class QuickStartIT {
         assertThat(written.at("/quote/info/account_name").asText()).isEqualTo("Northwind Traders");
         assertThat(written.at("/quote/line_items").size()).isEqualTo(3);
         assertThat(Files.readString(folder.resolve("relay.log")))
-                .contains("sink=files delivered").contains("sink=console delivered")
+                .contains("delivered event_id=\"EV0f3c8d21a9b4\"").contains("sink=\"files\"").contains("sink=\"console\"")
                 .doesNotContain("demo-secret-change-me").doesNotContain("simulator-token");
     }
 

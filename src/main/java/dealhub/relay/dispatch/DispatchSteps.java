@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.util.RawValue;
 
 import dealhub.relay.journal.EventJournal;
 import dealhub.relay.journal.JournalEvent;
+import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.Exchange;
@@ -23,6 +24,7 @@ import org.apache.camel.Route;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The Java steps of the dispatch routes ({@code routes/dispatch.yaml}, {@code routes/enrichment.yaml}): claiming
@@ -52,6 +54,7 @@ public class DispatchSteps {
 
     private final EventJournal journal;
     private final SinkRegistry sinks;
+    private final RelayMetrics metrics;
     private final int capacity;
     private final ObjectMapper mapper = new ObjectMapper();
     /** The events this instance has leased and not settled: only their leases are renewed. */
@@ -61,9 +64,10 @@ public class DispatchSteps {
      * @param capacity how many events this instance works on at once; it claims no more, so that every event it
      *                 holds is being worked on and the others stay free for other instances
      */
-    public DispatchSteps(EventJournal journal, SinkRegistry sinks, int capacity) {
+    public DispatchSteps(EventJournal journal, SinkRegistry sinks, RelayMetrics metrics, int capacity) {
         this.journal = journal;
         this.sinks = sinks;
+        this.metrics = metrics;
         this.capacity = capacity;
     }
 
@@ -120,7 +124,8 @@ public class DispatchSteps {
             }
         }
         if (deliverable.isEmpty()) {
-            LOG.info("event_id={} type={} no pending sink", event.eventId(), event.type());
+            LOG.atInfo().setMessage("no sink waits for this event").addKeyValue("event_id", event.eventId())
+                    .addKeyValue("type", event.type()).log();
         }
         exchange.setProperty(SINKS, deliverable);
     }
@@ -132,8 +137,8 @@ public class DispatchSteps {
             return false;
         }
         if (exchange.getProperty(QUOTE_ID) == null) {
-            LOG.warn("event_id={} is a quote event without dealhub_quote_id: delivered without the quote",
-                    eventId(exchange));
+            LOG.atWarn().setMessage("a quote event without dealhub_quote_id: delivered without the quote")
+                    .addKeyValue("event_id", eventId(exchange)).log();
             return false;
         }
         return true;
@@ -144,8 +149,9 @@ public class DispatchSteps {
         String quote = exchange.getIn().getBody(String.class);
         journal.storeQuote(eventId(exchange), quote);
         exchange.setProperty(QUOTE, quote);
-        LOG.info("event_id={} quote_id={} enriched after {} attempt(s)", eventId(exchange),
-                exchange.getProperty(QUOTE_ID), failedAttempts(exchange) + 1);
+        LOG.atInfo().setMessage("enriched").addKeyValue("event_id", eventId(exchange))
+                .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                .addKeyValue("attempts", failedAttempts(exchange) + 1).log();
     }
 
     /** Get Quote failed for good: every sink still waiting for this event is dead, with DealHub's reason. */
@@ -154,8 +160,9 @@ public class DispatchSteps {
         int attempts = failedAttempts(exchange);
         journal.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
         exchange.setProperty(SINKS, List.of());
-        LOG.warn("event_id={} quote_id={} dead after {} attempt(s): {}", eventId(exchange),
-                exchange.getProperty(QUOTE_ID), attempts, reason);
+        LOG.atWarn().setMessage("enrichment dead, and so the event's sinks: " + reason)
+                .addKeyValue("event_id", eventId(exchange)).addKeyValue("type", eventType(exchange))
+                .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID)).addKeyValue("attempts", attempts).log();
     }
 
     /** The JSON document every sink receives: the webhook as received, and the quote when there is one. */
@@ -205,9 +212,8 @@ public class DispatchSteps {
         String sink = exchange.getProperty(SINK, String.class);
         int attempts = failedAttempts(exchange) + 1;
         journal.markDelivered(eventId(exchange), sink, attempts);
-        LOG.info("event_id={} type={} quote_id={} sink={} delivered attempts={} duration_ms={}", eventId(exchange),
-                eventType(exchange), exchange.getProperty(QUOTE_ID), sink, attempts,
-                elapsedMillis(exchange));
+        metrics.delivery(sink, "delivered");
+        outcome(LOG.atInfo(), exchange, "delivered", sink, attempts).log();
     }
 
     public void deliveryFailed(Exchange exchange) throws SQLException {
@@ -215,15 +221,14 @@ public class DispatchSteps {
         int attempts = failedAttempts(exchange);
         String reason = describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
         journal.markDeliveryDead(eventId(exchange), sink, attempts, reason);
-        LOG.warn("event_id={} type={} quote_id={} sink={} dead attempts={} duration_ms={}: {}", eventId(exchange),
-                eventType(exchange), exchange.getProperty(QUOTE_ID), sink, attempts,
-                elapsedMillis(exchange), reason);
+        metrics.delivery(sink, "dead");
+        outcome(LOG.atWarn(), exchange, "dead: " + reason, sink, attempts).log();
     }
 
     /** Settles the event's state from its deliveries and releases it. */
     public void finish(Exchange exchange) throws SQLException {
         String state = journal.finish(eventId(exchange));
-        LOG.debug("event_id={} {}", eventId(exchange), state);
+        LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
     }
 
     /** Events handed to the dispatch route and not finished: queued in front of it, or inside it. */
@@ -234,6 +239,15 @@ public class DispatchSteps {
             count += queue.getCurrentQueueSize();
         }
         return count;
+    }
+
+    /** One line per (event, sink) outcome, with the fields that correlate it as key-values. */
+    private static LoggingEventBuilder outcome(LoggingEventBuilder line, Exchange exchange, String message, String sink,
+            int attempts) {
+        return line.setMessage(message).addKeyValue("event_id", eventId(exchange))
+                .addKeyValue("type", eventType(exchange)).addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                .addKeyValue("sink", sink).addKeyValue("attempts", attempts)
+                .addKeyValue("duration_ms", elapsedMillis(exchange));
     }
 
     private static String eventType(Exchange exchange) {

@@ -11,6 +11,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
+import dealhub.relay.observe.RelayMetrics;
+
 /**
  * Runs right after each failed attempt, before Camel's error handler decides what comes next (the retry
  * routes' {@code onExceptionOccurredRef}). It counts the attempt, for the journal, and lets a server's
@@ -23,9 +25,12 @@ public class FailedAttempt implements Processor {
     public static final String COUNT = "relayFailedAttempts";
 
     private final long maxDelayMillis;
+    private final RelayMetrics getQuoteMetrics;
 
-    public FailedAttempt(long maxDelayMillis) {
+    /** @param getQuoteMetrics where failed Get Quote calls are counted, for the enrichment routes; else null */
+    public FailedAttempt(long maxDelayMillis, RelayMetrics getQuoteMetrics) {
         this.maxDelayMillis = maxDelayMillis;
+        this.getQuoteMetrics = getQuoteMetrics;
     }
 
     @Override
@@ -34,6 +39,13 @@ public class FailedAttempt implements Processor {
         exchange.setProperty(COUNT, exchange.getProperty(COUNT, 0, Integer.class) + 1);
         exchange.getIn().removeHeader(Exchange.REDELIVERY_DELAY);
         HttpOperationFailedException failure = exchange.getException(HttpOperationFailedException.class);
+        if (getQuoteMetrics != null) {
+            Long started = exchange.getProperty(QuoteApi.STARTED, Long.class);
+            Exception cause = exchange.getException();
+            String status = failure != null ? String.valueOf(failure.getStatusCode())
+                    : cause == null ? "error" : cause.getClass().getSimpleName();
+            getQuoteMetrics.getQuote(started == null ? 0 : System.nanoTime() - started, status);
+        }
         if (failure == null || failure.getResponseHeaders() == null) {
             return;
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dealhub.relay.QuoteIds;
+import dealhub.relay.observe.RelayMetrics;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -23,13 +24,18 @@ import org.apache.camel.Message;
  */
 public class QuoteApi {
 
+    /** Exchange property: when the current Get Quote call started, for its latency. */
+    public static final String STARTED = "relayGetQuoteStarted";
+
     private static final Pattern FEATURE = Pattern.compile("[a-z_]{1,32}");
 
     private final String authorization;
     private final String featureQuery;
     private final ObjectMapper mapper = new ObjectMapper();
+    private final RelayMetrics metrics;
 
-    public QuoteApi(String token, List<String> features) {
+    public QuoteApi(String token, List<String> features, RelayMetrics metrics) {
+        this.metrics = metrics;
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("dealhub.api.token (or DEALHUB_API_TOKEN) is required to call Get Quote");
         }
@@ -57,6 +63,7 @@ public class QuoteApi {
         in.setHeader("Authorization", authorization);
         in.setHeader("Accept", "application/json");
         in.setBody(null);
+        exchange.setProperty(STARTED, System.nanoTime());
     }
 
     /** The quote as JSON text; anything but a JSON object is refused so that the call is tried again. */
@@ -71,6 +78,7 @@ public class QuoteApi {
         if (quote == null || !quote.isObject()) {
             throw new MalformedQuoteException("Get Quote answered with a body that is not a JSON object");
         }
+        metrics.getQuote(System.nanoTime() - exchange.getProperty(STARTED, Long.class), "200");
         return body;
     }
 

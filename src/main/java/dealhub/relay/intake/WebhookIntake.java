@@ -4,6 +4,7 @@ import java.sql.SQLException;
 
 import dealhub.relay.journal.EventJournal;
 import dealhub.relay.journal.JournalEvent;
+import dealhub.relay.observe.RelayMetrics;
 
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
@@ -17,32 +18,38 @@ public class WebhookIntake {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookIntake.class);
 
     private final EventJournal journal;
+    private final RelayMetrics metrics;
 
-    public WebhookIntake(EventJournal journal) {
+    public WebhookIntake(EventJournal journal, RelayMetrics metrics) {
         this.journal = journal;
+        this.metrics = metrics;
     }
 
     /** Commits the event to the journal; only once this returns may the relay say 202. */
     public Receipt store(@Body JournalEvent event) throws SQLException {
-        if (!journal.record(event)) {
-            LOG.info("event_id={} type={} duplicate: already in the journal", event.eventId(), event.type());
-            return Receipt.duplicate(event.eventId());
-        }
-        LOG.info("event_id={} type={} quote_id={} accepted", event.eventId(), event.type(), event.quoteId());
-        return Receipt.accepted(event.eventId());
+        boolean stored = journal.record(event);
+        String outcome = stored ? "accepted" : "duplicate";
+        metrics.received(event.type(), outcome, "none");
+        LOG.atInfo().setMessage(stored ? "accepted" : "duplicate, already in the journal")
+                .addKeyValue("event_id", event.eventId()).addKeyValue("type", event.type())
+                .addKeyValue("quote_id", event.quoteId()).log();
+        return stored ? Receipt.accepted(event.eventId()) : Receipt.duplicate(event.eventId());
     }
 
     /** The answer to a request that failed: what the sender did wrong, or that it may try again later. */
     public Receipt rejection(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
+        Receipt receipt;
         if (failure instanceof RejectedWebhookException rejected) {
-            LOG.info("webhook rejected with {}: {}", rejected.status(), rejected.getMessage());
-            return Receipt.rejected(rejected.status(), rejected.getMessage());
-        }
-        if (failure instanceof SQLException) {
+            LOG.atInfo().setMessage("rejected: " + rejected.getMessage()).addKeyValue("status", rejected.status()).log();
+            receipt = Receipt.rejected(rejected.status(), rejected.getMessage());
+        } else if (failure instanceof SQLException) {
             LOG.error("webhook not accepted: the journal is unavailable", failure);
-            return Receipt.rejected(503, "the relay cannot store events right now; retry later");
+            receipt = Receipt.rejected(503, "the relay cannot store events right now; retry later");
+        } else {
+            LOG.error("webhook not accepted: unexpected failure", failure);
+            receipt = Receipt.rejected(500, "internal error; the event was not stored");
         }
-        LOG.error("webhook not accepted: unexpected failure", failure);
-        return Receipt.rejected(500, "internal error; the event was not stored");
+        metrics.received("none", "rejected", String.valueOf(receipt.getHttpStatus()));
+        return receipt;
     }
 }

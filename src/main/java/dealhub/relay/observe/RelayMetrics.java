@@ -1,0 +1,75 @@
+package dealhub.relay.observe;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import dealhub.relay.journal.EventJournal;
+
+/**
+ * The relay's own meters, next to Camel's, in the Prometheus registry served at {@code /observe/metrics}.
+ * Every tag takes a bounded set of values: event types are checked at intake, sinks come from configuration.
+ */
+public class RelayMetrics {
+
+    private final MeterRegistry registry;
+
+    public RelayMetrics(MeterRegistry registry, EventJournal journal) {
+        this.registry = registry;
+        // The journal is the truth, so the gauges ask it (on each scrape) rather than count in memory.
+        gauge("dealhub_journal_backlog", "Events accepted and not yet settled", journal,
+                j -> backlog(j).pending());
+        gauge("dealhub_journal_oldest_pending_seconds", "Age of the oldest event not yet settled", journal, j -> {
+            Instant oldest = backlog(j).oldest();
+            return oldest == null ? 0 : Duration.between(oldest, Instant.now()).toMillis() / 1000.0;
+        });
+        gauge("dealhub_deliveries_dead", "Deliveries that are dead, waiting for a replay", journal, j -> {
+            try {
+                return j.deliveryCounts().values().stream()
+                        .mapToLong(byState -> byState.getOrDefault(EventJournal.DEAD, 0L)).sum();
+            } catch (SQLException e) {
+                return Double.NaN;
+            }
+        });
+    }
+
+    /** A webhook the relay accepted ({@code accepted}, {@code duplicate}) or refused ({@code rejected}). */
+    public void received(String eventType, String outcome, String reason) {
+        Counter.builder("dealhub_events_received").description("Webhooks received, by event type and outcome")
+                .tag("type", eventType).tag("outcome", outcome).tag("reason", reason)
+                .register(registry).increment();
+    }
+
+    public void delivery(String sink, String outcome) {
+        Counter.builder("dealhub_deliveries").description("Deliveries settled, by sink and outcome")
+                .tag("sink", sink).tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** One Get Quote call: how long it took and how it ended ({@code 200}, another status, or an error name). */
+    public void getQuote(long nanos, String status) {
+        Timer.builder("dealhub_get_quote").description("Get Quote calls, by answer")
+                .tag("status", status).publishPercentileHistogram()
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
+        Gauge.builder(name, source, value).description(description).register(registry);
+    }
+
+    private static EventJournal.Backlog backlog(EventJournal journal) {
+        try {
+            return journal.backlog();
+        } catch (SQLException e) {
+            return new EventJournal.Backlog(-1, null);
+        }
+    }
+
+}
