@@ -180,6 +180,7 @@ class EmailSinkTest {
         ObjectNode quote = sampleQuote();
         ((ObjectNode) quote.get("info")).put("dealhub_quote_name", "Big deal\r\nBcc: attacker@example.com");
         ((ObjectNode) quote.get("info")).put("contact_email", "lena.fischer@northwind.example\r\nBcc: attacker@example.com");
+        ((ObjectNode) quote.get("info")).put("account_name", "Northwind <script>alert(1)</script>");
         quoteAnswers(quote);
         relay = mailSink("approvals", smtp.getSmtp().getPort())
                 .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
@@ -196,7 +197,9 @@ class EmailSinkTest {
         assertThat(addresses(mail, RecipientType.TO)).containsExactly("deal-desk@northwind.example");
         assertThat(mail.getHeader("Bcc")).isNull();
         assertThat(mail.getSubject())
-                .isEqualTo("Approval needed: Big deal Bcc: attacker@example.com (Q_2041) for Northwind Traders");
+                .isEqualTo("Approval needed: Big deal Bcc: attacker@example.com (Q_2041) for Northwind <script>alert(1)</script>");
+        assertThat(part(mail, "text/html")).contains("for Northwind &lt;script&gt;alert(1)&lt;/script&gt; is waiting")
+                .doesNotContain("<script>");
         List<String> headerNames = new ArrayList<>();
         for (Header header : Collections.list(mail.getAllHeaders())) {
             headerNames.add(header.getName());
