@@ -197,7 +197,8 @@ class EmailSinkTest {
         assertThat(addresses(mail, RecipientType.TO)).containsExactly("deal-desk@northwind.example");
         assertThat(mail.getHeader("Bcc")).isNull();
         assertThat(mail.getSubject())
-                .isEqualTo("Approval needed: Big deal Bcc: attacker@example.com (Q_2041) for Northwind <script>alert(1)</script>");
+                .isEqualTo("Approval needed: Big deal Bcc: attacker@example.com (Q_2041) for "
+                        + "Northwind <script>alert(1)</script>");
         assertThat(part(mail, "text/html")).contains("for Northwind &lt;script&gt;alert(1)&lt;/script&gt; is waiting")
                 .doesNotContain("<script>");
         List<String> headerNames = new ArrayList<>();

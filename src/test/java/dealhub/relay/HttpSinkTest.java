@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -90,7 +91,7 @@ class HttpSinkTest {
         assertThat(request.getHeaders().keys()).noneMatch(h -> h.toLowerCase().startsWith("camel")
                 || h.toLowerCase().startsWith("dealhub"));
         // The very document every sink gets: the same bytes as the file sink wrote.
-        assertThat(request.getBodyAsString()).isEqualTo(java.nio.file.Files.readString(files.resolve("quoteWon_" + EVENT_ID + ".json")));
+        assertThat(request.getBodyAsString()).isEqualTo(Files.readString(files.resolve("quoteWon_" + EVENT_ID + ".json")));
         JsonNode body = JSON.readTree(request.getBodyAsString());
         assertThat(body.at("/event_id").asText()).isEqualTo(EVENT_ID);
         assertThat(body.at("/quote/summary/total_net_price").asDouble()).isEqualTo(151320.5);
@@ -129,7 +130,8 @@ class HttpSinkTest {
                 .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
         receiver.stubFor(post(urlPathEqualTo("/collect")).inScenario("busy").whenScenarioStateIs("up")
                 .willReturn(aResponse().withStatus(200)));
-        TestRelay.Builder builder = httpSink("bi", receiver.baseUrl() + "/collect").with("relay.sinks.bi.signing-secret", SECRET);
+        TestRelay.Builder builder = httpSink("bi", receiver.baseUrl() + "/collect")
+                .with("relay.sinks.bi.signing-secret", SECRET);
         builder.fileSink("files", "*");
         relay = builder.start();
 

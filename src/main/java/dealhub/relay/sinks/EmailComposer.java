@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 public class EmailComposer {
 
     /** Where {@code recipients-from} may take addresses from: variables of {@link TemplateModel}. */
-    private static final List<String> RECIPIENT_FIELDS = List.of("contact_email", "submitted_by", "created_by", "executed_by");
+    private static final List<String> RECIPIENT_FIELDS =
+            List.of("contact_email", "submitted_by", "created_by", "executed_by");
     private static final String ADDITIONAL_DATA = "additional_data.";
     private static final String TEXT = ".txt.ftl";
     private static final String HTML = ".html.ftlh";
@@ -55,7 +56,8 @@ public class EmailComposer {
         this.cc = configuredAddresses(option("cc"), cc);
         this.recipientsFrom = split(recipientsFrom, ",");
         for (String source : this.recipientsFrom) {
-            if (!RECIPIENT_FIELDS.contains(source) && !(source.startsWith(ADDITIONAL_DATA) && source.length() > ADDITIONAL_DATA.length())) {
+            boolean answer = source.startsWith(ADDITIONAL_DATA) && source.length() > ADDITIONAL_DATA.length();
+            if (!answer && !RECIPIENT_FIELDS.contains(source)) {
                 throw new IllegalArgumentException(option("recipients-from") + ": '" + source + "' is none of "
                         + RECIPIENT_FIELDS + " nor additional_data.<key>");
             }
@@ -72,7 +74,8 @@ public class EmailComposer {
         String rendered = templates.render(textFile(template), model);
         String firstLine = rendered.lines().findFirst().orElse("");
         if (!firstLine.regionMatches(true, 0, SUBJECT_LINE, 0, SUBJECT_LINE.length())) {
-            throw new PermanentDeliveryException("template " + textFile(template) + " must start with a line 'Subject: ...'");
+            throw new PermanentDeliveryException("template " + textFile(template)
+                    + " must start with a line 'Subject: ...'");
         }
         String subject = headerValue(firstLine.substring(SUBJECT_LINE.length()));
         String text = rendered.substring(rendered.indexOf('\n') + 1).stripLeading();
@@ -87,7 +90,8 @@ public class EmailComposer {
                 }
             }
         }
-        List<String> ccAddresses = cc.stream().filter(a -> !toAddresses.containsKey(a.toLowerCase(Locale.ROOT))).toList();
+        List<String> ccAddresses = cc.stream()
+                .filter(address -> !toAddresses.containsKey(address.toLowerCase(Locale.ROOT))).toList();
         if (toAddresses.isEmpty()) {
             throw new PermanentDeliveryException("no valid recipient: the event has none in " + recipientsFrom
                     + " and relay.sinks." + sink + ".to is not set");

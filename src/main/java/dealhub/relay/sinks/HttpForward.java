@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -41,23 +41,17 @@ public class HttpForward {
     private final Map<String, String> headers;
     private final byte[] signingKey;
     private final String template;
-    private final Clock clock;
     private final SinkTemplates templates = new SinkTemplates();
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** Checks the sink's settings: malformed headers, a bad secret or an unknown template stop the relay's start. */
     public HttpForward(String sink, String headers, String signingSecret, String template) {
-        this(sink, headers, signingSecret, template, Clock.systemUTC());
-    }
-
-    HttpForward(String sink, String headers, String signingSecret, String template, Clock clock) {
         String option = "relay.sinks." + sink + ".";
         this.headers = staticHeaders(option + "headers", headers);
         this.signingKey = signingSecret == null || signingSecret.isBlank() ? null
                 : signingKey(option + "signing-secret", signingSecret.trim());
         this.template = template == null || template.isBlank() ? null
                 : SinkTemplates.checkName(option + "template", template.trim(), JSON);
-        this.clock = clock;
     }
 
     /** Replaces the message with exactly the request: body, content type, static and signature headers. */
@@ -75,7 +69,7 @@ public class HttpForward {
         headers.forEach(request::setHeader);
         if (signingKey != null) {
             String id = messageId(eventId);
-            String timestamp = String.valueOf(clock.instant().getEpochSecond());
+            String timestamp = String.valueOf(Instant.now().getEpochSecond());
             request.setHeader("webhook-id", id);
             request.setHeader("webhook-timestamp", timestamp);
             request.setHeader("webhook-signature", "v1," + sign(id + "." + timestamp + "." + body));
@@ -131,7 +125,8 @@ public class HttpForward {
     private static byte[] signingKey(String option, String secret) {
         byte[] key;
         try {
-            key = Base64.getDecoder().decode(secret.startsWith(SECRET_PREFIX) ? secret.substring(SECRET_PREFIX.length()) : secret);
+            String base64 = secret.startsWith(SECRET_PREFIX) ? secret.substring(SECRET_PREFIX.length()) : secret;
+            key = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + " must be whsec_ followed by the key in base64");
         }

@@ -48,10 +48,12 @@ final class SinkTemplates {
     /** Checks a sink's {@code template} option at start-up: a plain name, and a file of that name and extension. */
     static String checkName(String option, String name, String extension) {
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException(option + " must be a template name (A-Z a-z 0-9 _ -), not '" + name + "'");
+            throw new IllegalArgumentException(option + " must be a template name (A-Z a-z 0-9 _ -), not '"
+                    + name + "'");
         }
         if (!exists(name + extension)) {
-            throw new IllegalArgumentException(option + "=" + name + ": there is no " + FOLDER.resolve(name + extension));
+            throw new IllegalArgumentException(option + "=" + name + ": there is no "
+                    + FOLDER.resolve(name + extension));
         }
         return name;
     }
