@@ -50,7 +50,7 @@ public class DispatchSteps {
 
     private static final String DISPATCH_ROUTE = "dispatch";
     private static final Logger LOG = LoggerFactory.getLogger(DispatchSteps.class);
-    private static final int MAX_REASON_BODY = 500;
+    private static final int MAX_REASON_BODY = 1024;
 
     private final EventJournal journal;
     private final SinkRegistry sinks;
