@@ -127,6 +127,8 @@ public class RelayConfiguration implements CamelConfiguration {
         settings.optional("relay.datasource.username").ifPresent(config::setUsername);
         settings.optional("relay.datasource.password").ifPresent(config::setPassword);
         config.setMaximumPoolSize(settings.integer("relay.datasource.pool-size"));
+        // Fail fast when the database is away: intake answers 503 and DealHub retries, rather than hanging.
+        config.setConnectionTimeout(settings.integer("relay.datasource.connection-timeout-ms"));
         return new HikariDataSource(config);
     }
 

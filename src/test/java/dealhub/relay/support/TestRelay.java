@@ -41,11 +41,13 @@ public final class TestRelay implements AutoCloseable {
     private final Main main;
     private final int port;
     private final String postgresSchema;
+    private final String databaseUrl;
 
-    private TestRelay(Main main, int port, String postgresSchema) {
+    private TestRelay(Main main, int port, String postgresSchema, String databaseUrl) {
         this.main = main;
         this.port = port;
         this.postgresSchema = postgresSchema;
+        this.databaseUrl = databaseUrl;
     }
 
     public static Builder in(Path folder) {
@@ -81,6 +83,11 @@ public final class TestRelay implements AutoCloseable {
          * of its own that the test starts empty.
          */
         public Builder onPostgres() {
+            return onPostgres(5432);
+        }
+
+        /** {@link #onPostgres()}, the relay reaching PostgreSQL on another port (e.g. through a {@link TcpProxy}). */
+        public Builder onPostgres(int port) {
             String schema = "relay_test_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
             try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "");
                  java.sql.Statement st = c.createStatement()) {
@@ -89,7 +96,14 @@ public final class TestRelay implements AutoCloseable {
                 throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 (database test) is needed: " + e, e);
             }
             postgresSchema = schema;
-            with("relay.datasource.url", POSTGRES_URL + "?currentSchema=" + schema);
+            with("relay.datasource.url", POSTGRES_URL.replace(":5432/", ":" + port + "/") + "?currentSchema=" + schema);
+            with("relay.datasource.username", "postgres");
+            return this;
+        }
+
+        /** Puts the relay's database on the PostgreSQL schema of {@code other}: two instances, one journal. */
+        public Builder sharingDatabaseWith(TestRelay other) {
+            with("relay.datasource.url", other.databaseUrl);
             with("relay.datasource.username", "postgres");
             return this;
         }
@@ -115,7 +129,8 @@ public final class TestRelay implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException("relay did not start: " + e.getMessage(), e);
             }
-            return new TestRelay(main, Integer.parseInt(properties.get("camel.server.port")), postgresSchema);
+            return new TestRelay(main, Integer.parseInt(properties.get("camel.server.port")), postgresSchema,
+                    properties.get("relay.datasource.url"));
         }
 
         /** Starts it, expecting start-up to fail; returns why. */
@@ -146,6 +161,10 @@ public final class TestRelay implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public String databaseUrl() {
+        return databaseUrl;
     }
 
     public CamelContext context() {

@@ -1,0 +1,110 @@
+package dealhub.relay;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import dealhub.relay.support.Samples;
+import dealhub.relay.support.TestRelay;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two relay instances behind a load balancer share one PostgreSQL journal: each (event, sink) pair is delivered
+ * exactly once, by one of them, and both do part of the work.
+ */
+class ScaleOutTest {
+
+    private static final int EVENTS = 2000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static WireMockExtension receiver = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()
+            .containerThreads(16)).build();
+
+    @TempDir
+    Path first;
+    @TempDir
+    Path second;
+
+    private TestRelay.Builder instance(TestRelay.Builder relay, Path folder) {
+        relay.fileSink("files", "*");
+        return relay.with("relay.sinks.bi.type", "http")
+                .with("relay.sinks.bi.url", receiver.baseUrl() + "/events")
+                .with("relay.dispatch.poll-interval-ms", "5")
+                .with("relay.dispatch.capacity", "16")
+                .with("relay.sinks.files.directory", folder.resolve("sink").toString());
+    }
+
+    @Test
+    void twoInstancesOnOneDatabaseDeliverEveryPairExactlyOnceAndShareTheWork() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/events")).willReturn(aResponse().withStatus(204)));
+        try (TestRelay a = instance(TestRelay.in(first).onPostgres(), first).start();
+             TestRelay b = instance(TestRelay.in(second), second).sharingDatabaseWith(a).start()) {
+
+            ExecutorService senders = Executors.newFixedThreadPool(8);
+            for (int i = 0; i < EVENTS; i++) {
+                String id = "EV-scale-" + i;
+                String body = Samples.userEvent(id);
+                TestRelay target = i % 2 == 0 ? a : b;
+                boolean toBoth = i % 10 == 0; // DealHub retried, and the balancer picked the other instance
+                senders.submit(() -> {
+                    assertThat(target.postEvent("/webhooks/dealhub/user", body).statusCode()).isIn(200, 202);
+                    if (toBoth) {
+                        TestRelay other = target == a ? b : a;
+                        assertThat(other.postEvent("/webhooks/dealhub/user", body).statusCode()).isIn(200, 202);
+                    }
+                });
+            }
+            senders.shutdown();
+            assertThat(senders.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
+
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() ->
+                    ((Number) a.queryOne("SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == EVENTS);
+
+            // Exactly once, from the receiver's side: one POST per event.
+            List<LoggedRequest> posts = receiver.findAll(postRequestedFor(urlEqualTo("/events")));
+            Map<String, Long> perEvent = posts.stream().map(ScaleOutTest::eventId)
+                    .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+            assertThat(perEvent).hasSize(EVENTS);
+            assertThat(perEvent.values()).allMatch(n -> n == 1);
+            assertThat(a.eventCount()).isEqualTo(EVENTS);
+            assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE state = 'done' AND attempts = 1"))
+                    .isEqualTo((long) 2 * EVENTS);
+
+            // Shared: each instance settled a real part of the deliveries.
+            assertThat(a.queryOne("SELECT count(DISTINCT worker) FROM relay_delivery")).isEqualTo(2L);
+            long busiest = ((Number) a.queryOne("SELECT max(n) FROM (SELECT count(*) AS n FROM relay_delivery"
+                    + " GROUP BY worker) AS per_worker")).longValue();
+            assertThat(busiest).isLessThan((long) (2 * EVENTS * 0.8));
+        }
+    }
+
+    private static String eventId(LoggedRequest request) {
+        try {
+            return JSON.readTree(request.getBodyAsString()).get("event_id").asText();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
