@@ -31,16 +31,23 @@ public final class RelayProcess implements AutoCloseable {
 
     /** Starts the jar with these settings (in a --properties file) and waits until it answers HTTP. */
     public static RelayProcess start(Path folder, String name, int port, Map<String, String> settings) throws IOException {
+        return start(folder, name, port, settings, Map.of());
+    }
+
+    /** {@link #start(Path, String, int, Map)} with extra environment variables. */
+    public static RelayProcess start(Path folder, String name, int port, Map<String, String> settings,
+            Map<String, String> environment) throws IOException {
         StringBuilder properties = new StringBuilder("camel.server.port = " + port + "\n");
         settings.forEach((k, v) -> properties.append(k).append(" = ").append(v).append('\n'));
         Path file = Files.writeString(folder.resolve(name + ".properties"), properties.toString());
         Path log = folder.resolve(name + ".log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", "target/dealhub-relay.jar", "--properties", file.toString())
                 .directory(Path.of("").toAbsolutePath().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         RelayProcess relay = new RelayProcess(process, port, log);
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> {

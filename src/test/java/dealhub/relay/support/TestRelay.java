@@ -148,7 +148,7 @@ public final class TestRelay implements AutoCloseable {
 
         private Main create() {
             Path file = folder.resolve("relay-test.properties");
-            try (Writer out = Files.newBufferedWriter(file)) {
+            try (Writer out = Files.newBufferedWriter(Files.createDirectories(folder).resolve(file.getFileName()))) {
                 for (Map.Entry<String, String> e : properties.entrySet()) {
                     out.write(e.getKey() + " = " + e.getValue().replace("\\", "\\\\") + "\n");
                 }
