@@ -8,9 +8,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,12 +24,15 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+
+import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +41,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 
+import dealhub.relay.dispatch.PermanentDeliveryException;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
@@ -146,19 +152,19 @@ abstract class JdbcSinkTest {
         expected.put("state_event_received_at", quote.get("last_event_received_at"));
         assertThat(quote).containsExactlyInAnyOrderEntriesOf(expected);
         assertThat((LocalDateTime) quote.get("last_event_received_at"))
-                .isBetween(LocalDateTime.now(java.time.ZoneOffset.UTC).minusMinutes(5),
-                        LocalDateTime.now(java.time.ZoneOffset.UTC));
+                .isBetween(LocalDateTime.now(ZoneOffset.UTC).minusMinutes(5),
+                        LocalDateTime.now(ZoneOffset.UTC));
 
         List<Map<String, Object>> items = rows(relay.dataSource(),
                 "SELECT * FROM dealhub_quote_line_item ORDER BY line_number");
         assertThat(items).extracting(r -> r.get("line_number"), r -> r.get("line_item_id"), r -> r.get("sku"),
                         r -> r.get("quantity"), r -> r.get("duration"), r -> r.get("net_price"), r -> r.get("ordinal"))
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(1, "LI01aa11bb22cc", "PLAT-ENT", dec("100"), dec("36"),
+                        tuple(1, "LI01aa11bb22cc", "PLAT-ENT", dec("100"), dec("36"),
                                 dec("102000"), 1),
-                        org.assertj.core.groups.Tuple.tuple(2, "LI02dd33ee44ff", "SUP-PREM", dec("1"), dec("36"),
+                        tuple(2, "LI02dd33ee44ff", "SUP-PREM", dec("1"), dec("36"),
                                 dec("32400"), 2),
-                        org.assertj.core.groups.Tuple.tuple(3, "LI03gg55hh66ii", "PS-ONBOARD", dec("1"), null,
+                        tuple(3, "LI03gg55hh66ii", "PS-ONBOARD", dec("1"), null,
                                 dec("16920.5"), 3));
         Map<String, Object> support = items.get(1);
         assertThat(support).containsEntry("name", "Premium Support").containsEntry("group_name", "Services")
@@ -250,8 +256,8 @@ abstract class JdbcSinkTest {
         assertThat(reversed.get("dealhub_quote_line_item")).extracting(r -> r.get("sku"))
                 .containsExactly("SUP-PREM", "PS-ONBOARD");
         assertThat(reversed.get("dealhub_quote_event")).extracting(r -> r.get("event_type"), r -> r.get("quote_status"))
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("quoteReady", "ReadyToBeSent"),
-                        org.assertj.core.groups.Tuple.tuple("quoteWon", "Won"));
+                .containsExactlyInAnyOrder(tuple("quoteReady", "ReadyToBeSent"),
+                        tuple("quoteWon", "Won"));
     }
 
     @Test
@@ -372,7 +378,7 @@ abstract class JdbcSinkTest {
         relay = relayWithBiSink().start();
         assertThatThrownBy(() -> toSink(document("E-bad", "quoteWon", QUOTE_ID, "2 November 2026",
                 "2026-11-02T14:07:34Z", sampleQuote())))
-                .hasRootCauseInstanceOf(dealhub.relay.dispatch.PermanentDeliveryException.class)
+                .hasRootCauseInstanceOf(PermanentDeliveryException.class)
                 .rootCause().hasMessageContaining("execution_date");
     }
 
@@ -504,7 +510,7 @@ abstract class JdbcSinkTest {
         return snapshot;
     }
 
-    private static Map<String, List<Map<String, Object>>> snapshot(javax.sql.DataSource dataSource)
+    private static Map<String, List<Map<String, Object>>> snapshot(DataSource dataSource)
             throws SQLException {
         Map<String, List<Map<String, Object>>> snapshot = new LinkedHashMap<>();
         for (String table : List.of("dealhub_quote", "dealhub_quote_line_item", "dealhub_quote_answer",
@@ -517,7 +523,7 @@ abstract class JdbcSinkTest {
     }
 
     /** Rows with lower-case column names, timestamps as LocalDateTime and numbers without trailing zeros. */
-    static List<Map<String, Object>> rows(javax.sql.DataSource dataSource, String sql, Object... args)
+    static List<Map<String, Object>> rows(DataSource dataSource, String sql, Object... args)
             throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             return rows(c, sql, args);
@@ -554,7 +560,7 @@ abstract class JdbcSinkTest {
         return value;
     }
 
-    private static List<String> tables(javax.sql.DataSource dataSource) throws SQLException {
+    private static List<String> tables(DataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             return tables(c);
         }
@@ -605,7 +611,7 @@ abstract class JdbcSinkTest {
         @Override
         BiServer separateServer() throws Exception {
             int port;
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            try (ServerSocket probe = new ServerSocket(0)) {
                 port = probe.getLocalPort();
             }
             Server server = Server.createTcpServer("-tcpPort", String.valueOf(port), "-ifNotExists").start();
