@@ -291,6 +291,23 @@ abstract class JdbcSinkTest {
         assertThat(rows(relay.dataSource(), "SELECT * FROM dealhub_quote_answer")).isEmpty();
     }
 
+    @Test
+    void approvalReasonsMayBeAListAndApprovalsNotFetchedAreKept() throws Exception {
+        relay = relayWithBiSink().start();
+        ObjectNode quote = sampleQuote();
+        ((ObjectNode) quote.get("approvals").get(0)).putArray("reason").add("Discount above 15%").add("Term > 24 months");
+        toSink(document("E-1", "quotePendingApproval", QUOTE_ID, "2026-10-29 10:00:00", "2026-11-01T10:00:00Z", quote));
+        ObjectNode withoutApprovals = sampleQuote();
+        withoutApprovals.remove("approvals");
+
+        toSink(document("E-2", "quoteWon", QUOTE_ID, "2026-11-02 14:07:33", "2026-11-02T14:07:34Z", withoutApprovals));
+
+        assertThat(rows(relay.dataSource(), "SELECT approval_number, reason FROM dealhub_quote_approval"))
+                .containsExactly(row("approval_number", 1, "reason", "Discount above 15%; Term > 24 months"));
+        assertThat(rows(relay.dataSource(), "SELECT status, state_event_id FROM dealhub_quote"))
+                .containsExactly(row("status", "Won", "state_event_id", "E-2"));
+    }
+
     // --- what is stored ------------------------------------------------------------------------------------------
 
     @Test
