@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -46,7 +44,6 @@ import dealhub.relay.support.Samples;
 import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
 
-import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The jdbc sink kind: DealHub quotes as BI tables. The whole relay runs, with WireMock as DealHub's Get Quote API;
  * some tests hand documents to the sink's route directly, to choose the order and content of events exactly.
- * Runs on H2 and on PostgreSQL (the subclasses), for the relay's database and for a separate BI database.
+ * Runs on H2 and on PostgreSQL (JdbcSinkOnH2Test, JdbcSinkOnPostgresTest: top-level, because Maven Surefire skips
+ * nested classes), for the relay's database and for a separate BI database.
  */
 abstract class JdbcSinkTest {
 
@@ -616,42 +614,6 @@ abstract class JdbcSinkTest {
         @Override
         public void close() throws SQLException {
             connection.close();
-        }
-    }
-
-    static class OnH2 extends JdbcSinkTest {
-        @Override
-        TestRelay.Builder database(TestRelay.Builder relay) {
-            return relay;
-        }
-
-        @Override
-        BiServer separateServer() throws Exception {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
-            }
-            Server server = Server.createTcpServer("-tcpPort", String.valueOf(port), "-ifNotExists").start();
-            cleanup.add(server::stop);
-            return new BiServer(server.getPort(),
-                    "jdbc:h2:tcp://127.0.0.1:%d/mem:bi-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa");
-        }
-    }
-
-    static class OnPostgres extends JdbcSinkTest {
-        @Override
-        TestRelay.Builder database(TestRelay.Builder relay) {
-            return relay.onPostgres();
-        }
-
-        @Override
-        BiServer separateServer() throws Exception {
-            String schema = "bi_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(TestRelay.POSTGRES_URL, "postgres", "");
-                 Statement st = c.createStatement()) {
-                st.execute("CREATE SCHEMA " + schema);
-            }
-            return new BiServer(5432, "jdbc:postgresql://127.0.0.1:%d/test?currentSchema=" + schema, "postgres");
         }
     }
 }

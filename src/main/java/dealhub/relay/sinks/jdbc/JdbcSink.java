@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 public class JdbcSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
-    /** The state of a database a constraint or a type refuses: trying the same data again cannot help. */
+    /**
+     * SQLState class 22, "data exception": a value its column's type refuses, which it will refuse again. Class 23
+     * (integrity) stays retried: two events inserting the same new quote at once collide once, then succeed.
+     */
     private static final String SQL_DATA_EXCEPTION = "22";
 
     private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
