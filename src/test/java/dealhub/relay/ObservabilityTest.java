@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dealhub.relay.support.Samples;
-import dealhub.relay.support.TcpProxy;
+import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
 
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class ObservabilityTest {
 
     @Test
     void isNotReadyWhileTheDatabaseIsDownAndReadyAgainWhenItReturns() {
-        try (TcpProxy database = new TcpProxy("127.0.0.1", 5432);
+        try (SwitchableProxy database = upFrom(new SwitchableProxy("127.0.0.1", 5432));
              TestRelay relay = TestRelay.in(folder).onPostgres(database.port())
                      .with("relay.datasource.connection-timeout-ms", "1000").start()) {
             assertThat(get(relay, "/observe/health/ready").statusCode()).isEqualTo(200);
@@ -76,6 +76,11 @@ class ObservabilityTest {
             assertThat(value(metrics, "dealhub_journal_backlog")).isZero();
             assertThat(value(metrics, "dealhub_deliveries_dead")).isZero();
         }
+    }
+
+    private static SwitchableProxy upFrom(SwitchableProxy proxy) {
+        proxy.up();
+        return proxy;
     }
 
     private static HttpResponse<String> get(TestRelay relay, String path) {

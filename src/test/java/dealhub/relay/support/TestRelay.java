@@ -86,7 +86,7 @@ public final class TestRelay implements AutoCloseable {
             return onPostgres(5432);
         }
 
-        /** {@link #onPostgres()}, the relay reaching PostgreSQL on another port (e.g. through a {@link TcpProxy}). */
+        /** {@link #onPostgres()}, the relay reaching PostgreSQL on another port (e.g. through a {@link SwitchableProxy}). */
         public Builder onPostgres(int port) {
             String schema = "relay_test_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
             try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "");

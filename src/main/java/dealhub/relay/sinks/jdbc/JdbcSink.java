@@ -1,0 +1,177 @@
+package dealhub.relay.sinks.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import dealhub.relay.dispatch.PermanentDeliveryException;
+
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code jdbc} sink (routes/sink-jdbc.yaml): writes each document into the BI tables, one transaction per (event,
+ * sink), in the relay's own database or in a separate one given by {@code url}. Made by the route template with its
+ * parameters; {@link #start()} and {@link #close()} follow the sink route's life.
+ */
+public class JdbcSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
+    /**
+     * SQLState class 22, "data exception": a value its column's type refuses, which it will refuse again. Class 23
+     * (integrity) stays retried: two events inserting the same new quote at once collide once, then succeed.
+     */
+    private static final String SQL_DATA_EXCEPTION = "22";
+
+    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private final QuoteTables tables = new QuoteTables();
+
+    private String sinkName;
+    private DataSource relayDataSource;
+    private String url;
+    private String username;
+    private String password;
+    private int poolSize;
+    private long connectionTimeoutMs;
+
+    private DataSource dataSource;
+    private HikariDataSource ownPool;
+    private volatile boolean schemaReady;
+
+    /**
+     * Picks the database and brings its BI tables up to date. In the relay's own database a failure stops the start;
+     * a separate database may be down now, so its tables are then made at the first delivery that reaches it, and
+     * webhooks keep being accepted meanwhile.
+     */
+    public void start() {
+        if (url == null || url.isBlank()) {
+            dataSource = relayDataSource;
+            migrate();
+            return;
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("sink-" + sinkName);
+        config.setJdbcUrl(url);
+        config.setUsername(username);
+        config.setPassword(password);
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(connectionTimeoutMs);
+        // Build the pool even when the database is down: deliveries wait and retry, intake goes on.
+        config.setInitializationFailTimeout(-1);
+        ownPool = new HikariDataSource(config);
+        dataSource = ownPool;
+        try {
+            migrate();
+        } catch (RuntimeException e) {
+            LOG.warn("sink {}: the BI database is not ready ({}); its tables are made at the first delivery",
+                    sinkName, e.getMessage());
+        }
+    }
+
+    public void close() {
+        if (ownPool != null) {
+            ownPool.close();
+        }
+    }
+
+    /** Writes one event, all of it or nothing. A failure is retried by the relay unless no retry can mend it. */
+    public void write(String document) throws SQLException {
+        if (!schemaReady) {
+            migrate();
+        }
+        JsonNode parsed = parse(document);
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                connection.setAutoCommit(false);
+                tables.write(connection, parsed);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollback(connection, e);
+                if (e instanceof SQLException sql && sql.getSQLState() != null
+                        && sql.getSQLState().startsWith(SQL_DATA_EXCEPTION)) {
+                    throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
+                }
+                evictIfBroken(connection);
+                throw e;
+            }
+        }
+    }
+
+    private synchronized void migrate() {
+        if (schemaReady) {
+            return;
+        }
+        // Its own migrations and history table: in the relay's database they live beside the journal's, whose
+        // tables make the schema non-empty, hence the baseline below version 1.
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/bi").table("dealhub_bi_schema_history")
+                .baselineOnMigrate(true).baselineVersion("0").load().migrate();
+        schemaReady = true;
+    }
+
+    private JsonNode parse(String document) {
+        try {
+            return mapper.readTree(document);
+        } catch (JsonProcessingException e) {
+            throw new PermanentDeliveryException("the sink document is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * HikariCP drops a connection on SQLState class 08 only; H2 reports a lost server as 90067, and a retry within
+     * half a second gets the same connection unchecked. So a connection that fails is checked here, and dropped.
+     */
+    private void evictIfBroken(Connection connection) {
+        try {
+            if (!connection.isValid(1) && dataSource instanceof HikariDataSource pool) {
+                pool.evictConnection(connection);
+            }
+        } catch (SQLException e) {
+            LOG.debug("sink {}: could not check a failed connection: {}", sinkName, e.getMessage());
+        }
+    }
+
+    private static void rollback(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    public void setSinkName(String sinkName) {
+        this.sinkName = sinkName;
+    }
+
+    public void setRelayDataSource(DataSource relayDataSource) {
+        this.relayDataSource = relayDataSource;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    public void setPoolSize(int poolSize) {
+        this.poolSize = poolSize;
+    }
+
+    public void setConnectionTimeoutMs(long connectionTimeoutMs) {
+        this.connectionTimeoutMs = connectionTimeoutMs;
+    }
+}
