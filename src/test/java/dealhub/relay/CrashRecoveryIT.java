@@ -8,6 +8,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A 202 is a promise. The packaged relay, under load, is killed with kill -9 (twice) and stopped with SIGTERM;
- * after each restart every event it acknowledged reaches the file sink exactly once, complete, and nothing it did
- * not acknowledge appears. Events the sender could not deliver meanwhile are sent again, as DealHub would.
+ * after each restart every event it acknowledged reaches the file sink and the jdbc sink exactly once, complete,
+ * and nothing it did not acknowledge appears. Events the sender could not deliver meanwhile are sent again, as DealHub would.
  */
 class CrashRecoveryIT {
 
@@ -51,6 +54,7 @@ class CrashRecoveryIT {
         Map<String, String> settings = Map.of(
                 "relay.datasource.url", "jdbc:h2:file:" + folder.resolve("db/relay") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
                 "relay.sinks.files.directory", sink.toString(),
+                "relay.sinks.bi.type", "jdbc",
                 "relay.admin.token", TOKEN,
                 "relay.dispatch.lease-seconds", "3",
                 "relay.dispatch.lease-renew-ms", "1000",
@@ -85,6 +89,14 @@ class CrashRecoveryIT {
             Set<String> delivered = written.stream().map(CrashRecoveryIT::eventIdIn).collect(Collectors.toSet());
             assertThat(written).hasSize(EVENTS);
             assertThat(delivered).isEqualTo(acknowledged);
+        }
+        // The jdbc sink, in the relay's own database (closed now that the relay stopped): one row per event.
+        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + folder.resolve("db/relay"), "sa", "");
+             ResultSet rows = db.createStatement().executeQuery(
+                     "SELECT count(*), count(DISTINCT event_id) FROM dealhub_quote_event")) {
+            rows.next();
+            assertThat(rows.getLong(1)).isEqualTo(EVENTS);
+            assertThat(rows.getLong(2)).isEqualTo(EVENTS);
         }
     }
 
