@@ -88,7 +88,10 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
         registry.bind("webhookIntake", new WebhookIntake(journal, metrics));
-        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, metrics,
+        QuoteApi quoteApi = new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
+                settings.list("dealhub.api.features"), metrics);
+        registry.bind("quoteApi", quoteApi);
+        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, quoteApi, metrics,
                 settings.integer("relay.dispatch.capacity"));
         registry.bind("dispatchSteps", dispatchSteps);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
@@ -98,8 +101,7 @@ public class RelayConfiguration implements CamelConfiguration {
                 dispatchSteps.releaseLeases();
             }
         }, true, true);
-        registry.bind("quoteApi", new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
-                settings.list("dealhub.api.features"), metrics));
+
         registry.bind("safeFileNames", new SafeFileNames());
         registry.bind("adminApi", new AdminApi(journal, settings.optional("relay.admin.token").orElse(null)));
 

@@ -3,6 +3,7 @@ package dealhub.relay;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.havingExactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
@@ -58,7 +61,9 @@ class DownstreamFaultsTest {
                 .with("dealhub.api.connect-timeout-ms", "500")
                 .with("relay.retry.max-attempts", String.valueOf(ATTEMPTS))
                 .with("relay.retry.initial-delay-ms", String.valueOf(FIRST_DELAY_MS))
-                .with("relay.retry.max-delay-ms", "5000");
+                .with("relay.retry.max-delay-ms", "5000")
+                // without approvals, so that no failure here gets the second round that approvals get
+                .with("dealhub.api.features", "info,summary,line_items,answers");
         builder.fileSink("files", "*");
         relay = builder.start();
     }
@@ -128,6 +133,30 @@ class DownstreamFaultsTest {
         deadReasonAfterAllAttempts("E-reset");
 
         assertBackoffBetweenCalls();
+    }
+
+    @Test
+    void aQuoteThatFailsWithApprovalsIsFetchedAndDeliveredWithoutThem() throws Exception {
+        dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*")).withQueryParam("feature", havingExactly(
+                "info", "summary", "line_items", "answers", "approvals")).willReturn(aResponse().withStatus(500)));
+        dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*")).withQueryParam("feature", havingExactly(
+                "info", "summary", "line_items", "answers")).willReturn(aResponse().withStatus(200)
+                .withBody(Samples.read("get-quote-response.json").replace("\"approvals\"", "\"not_asked\""))));
+        TestRelay.Builder builder = TestRelay.in(folder).with("dealhub.api.base-url", dealhub.baseUrl())
+                .with("relay.retry.max-attempts", String.valueOf(ATTEMPTS));
+        Path files = builder.fileSink("files", "*");
+        relay = builder.start();
+
+        relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-approvals", "Q1"));
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-approvals")));
+
+        dealhub.verify(ATTEMPTS, getRequestedFor(urlPathMatching("/api/v2/quote/.*"))
+                .withQueryParam("feature", havingExactly("info", "summary", "line_items", "answers", "approvals")));
+        dealhub.verify(1, getRequestedFor(urlPathMatching("/api/v2/quote/.*"))
+                .withQueryParam("feature", havingExactly("info", "summary", "line_items", "answers")));
+        JsonNode document = new ObjectMapper().readTree(files.resolve("quoteWon_E-approvals.json").toFile());
+        assertThat(document.at("/quote/line_items").size()).isEqualTo(3);
+        assertThat(document.at("/quote/approvals").isMissingNode()).isTrue();
     }
 
     @Test

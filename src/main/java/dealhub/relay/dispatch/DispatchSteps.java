@@ -54,6 +54,7 @@ public class DispatchSteps {
 
     private final EventJournal journal;
     private final SinkRegistry sinks;
+    private final QuoteApi quoteApi;
     private final RelayMetrics metrics;
     private final int capacity;
     private final ObjectMapper mapper = new ObjectMapper();
@@ -64,8 +65,10 @@ public class DispatchSteps {
      * @param capacity how many events this instance works on at once; it claims no more, so that every event it
      *                 holds is being worked on and the others stay free for other instances
      */
-    public DispatchSteps(EventJournal journal, SinkRegistry sinks, RelayMetrics metrics, int capacity) {
+    public DispatchSteps(EventJournal journal, SinkRegistry sinks, QuoteApi quoteApi, RelayMetrics metrics,
+            int capacity) {
         this.journal = journal;
+        this.quoteApi = quoteApi;
         this.sinks = sinks;
         this.metrics = metrics;
         this.capacity = capacity;
@@ -144,19 +147,38 @@ public class DispatchSteps {
         return true;
     }
 
+    /** Whether the last Get Quote round failed and asked to be tried once more without approvals. */
+    public boolean retryWithoutApprovals(Exchange exchange) {
+        return exchange.getProperty(QUOTE) == null && exchange.getProperty(QuoteApi.WITHOUT_APPROVALS, false, Boolean.class);
+    }
+
     /** Keeps the fetched quote, in the journal too, so that a sink retried later gets the same document. */
     public void quoteFetched(Exchange exchange) throws SQLException {
         String quote = exchange.getIn().getBody(String.class);
         journal.storeQuote(eventId(exchange), quote);
         exchange.setProperty(QUOTE, quote);
-        LOG.atInfo().setMessage("enriched").addKeyValue("event_id", eventId(exchange))
+        LOG.atInfo().setMessage(exchange.getProperty(QuoteApi.WITHOUT_APPROVALS, false, Boolean.class)
+                        ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
                 .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
                 .addKeyValue("attempts", failedAttempts(exchange) + 1).log();
     }
 
-    /** Get Quote failed for good: every sink still waiting for this event is dead, with DealHub's reason. */
+    /**
+     * Get Quote failed for good: every sink still waiting for this event is dead, with DealHub's reason. Unless
+     * approvals were asked for and DealHub answered 400 or 5xx: then the quote is tried once more without them.
+     */
     public void enrichmentFailed(Exchange exchange) throws SQLException {
-        String reason = "Get Quote failed: " + describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (quoteApi.asksForApprovals() && !exchange.getProperty(QuoteApi.WITHOUT_APPROVALS, false, Boolean.class)
+                && failure instanceof HttpOperationFailedException http
+                && (http.getStatusCode() == 400 || http.getStatusCode() >= 500)) {
+            exchange.setProperty(QuoteApi.WITHOUT_APPROVALS, true);
+            LOG.atWarn().setMessage("Get Quote failed with approvals (" + describe(failure) + "): trying without them")
+                    .addKeyValue("event_id", eventId(exchange)).addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                    .log();
+            return;
+        }
+        String reason = "Get Quote failed: " + describe(failure);
         int attempts = failedAttempts(exchange);
         journal.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
         exchange.setProperty(SINKS, List.of());

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,13 @@ import org.apache.camel.Message;
  */
 public class QuoteApi {
 
+    /** Exchange property: fetch the quote without approvals (DealHub failed with them). */
+    public static final String WITHOUT_APPROVALS = "relayQuoteWithoutApprovals";
+
+    /** What {@code feature=all} stands for, less approvals. */
+    private static final List<String> ALL_BUT_APPROVALS =
+            List.of("info", "summary", "deal_room_info", "line_items", "answers");
+
     /** Exchange property: when the current Get Quote call started, for its latency. */
     public static final String STARTED = "relayGetQuoteStarted";
 
@@ -31,6 +39,8 @@ public class QuoteApi {
 
     private final String authorization;
     private final String featureQuery;
+    private final String featureQueryWithoutApprovals;
+    private final boolean asksForApprovals;
     private final ObjectMapper mapper = new ObjectMapper();
     private final RelayMetrics metrics;
 
@@ -45,7 +55,19 @@ public class QuoteApi {
             }
         }
         this.authorization = "Bearer " + token.trim();
-        this.featureQuery = features.stream().map(f -> "feature=" + f).collect(Collectors.joining("&"));
+        this.featureQuery = query(features);
+        this.asksForApprovals = features.contains("approvals") || features.contains("all");
+        this.featureQueryWithoutApprovals = query(features.stream()
+                .flatMap(f -> f.equals("all") ? ALL_BUT_APPROVALS.stream() : Stream.of(f))
+                .filter(f -> !f.equals("approvals")).distinct().toList());
+    }
+
+    private static String query(List<String> features) {
+        return features.stream().map(f -> "feature=" + f).collect(Collectors.joining("&"));
+    }
+
+    public boolean asksForApprovals() {
+        return asksForApprovals;
     }
 
     /** Replaces the message headers with exactly the Get Quote request for the event's quote. */
@@ -59,7 +81,9 @@ public class QuoteApi {
         in.removeHeaders("*", "CamelRedelivery*", "CamelRedelivered");
         in.setHeader(Exchange.HTTP_METHOD, "GET");
         in.setHeader(Exchange.HTTP_PATH, "/api/v2/quote/" + URLEncoder.encode(quoteId, StandardCharsets.UTF_8));
-        in.setHeader(Exchange.HTTP_QUERY, featureQuery.isEmpty() ? null : featureQuery);
+        String query = exchange.getProperty(WITHOUT_APPROVALS, false, Boolean.class)
+                ? featureQueryWithoutApprovals : featureQuery;
+        in.setHeader(Exchange.HTTP_QUERY, query.isEmpty() ? null : query);
         in.setHeader("Authorization", authorization);
         in.setHeader("Accept", "application/json");
         in.setBody(null);
