@@ -16,29 +16,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The operators' API over HTTP: its token, listing, detail, and replays that redo dead deliveries only. */
-class AdminApiTest {
+class AdminApiTest extends RelayTest {
 
     private static final String TOKEN = "test-admin-token";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
     Path good;
     Path blocker;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     /** A relay whose sink "good" works and whose sink "picky" fails until {@link #blocker} is removed. */
     private void startWithAFailingSink() throws Exception {

@@ -28,17 +28,15 @@ import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
 import org.apache.camel.builder.NotifyBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * From the journal to the sinks: the router, Get Quote as DealHub sees it (WireMock), retries and dead letters.
  * Runs with the journal on H2 and on PostgreSQL ({@link DispatchAndEnrichmentOnH2Test},
  * {@link DispatchAndEnrichmentOnPostgresTest}).
  */
-abstract class DispatchAndEnrichmentTest {
+abstract class DispatchAndEnrichmentTest extends RelayTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -46,16 +44,6 @@ abstract class DispatchAndEnrichmentTest {
     @RegisterExtension
     static WireMockExtension dealhub = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     /** The relay's database for this run. */
     abstract TestRelay.Builder database(TestRelay.Builder relay);

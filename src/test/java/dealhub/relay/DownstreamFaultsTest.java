@@ -25,16 +25,14 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Get Quote failing in each way it can: every failure is retried with the configured backoff (200 ms, doubling,
  * no jitter here) up to relay.retry.max-attempts, then the event's sinks are dead with the reason.
  */
-class DownstreamFaultsTest {
+class DownstreamFaultsTest extends RelayTest {
 
     private static final int ATTEMPTS = 3;
     private static final long FIRST_DELAY_MS = 200;
@@ -43,16 +41,6 @@ class DownstreamFaultsTest {
     @RegisterExtension
     static WireMockExtension dealhub = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     private void startAgainst(String baseUrl) {
         TestRelay.Builder builder = TestRelay.in(folder)

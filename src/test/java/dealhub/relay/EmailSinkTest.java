@@ -45,17 +45,15 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * The email sink end to end: webhooks into the relay, the quote from DealHub (WireMock), mails into a real SMTP
  * server (GreenMail), read back as a mail client would.
  */
-class EmailSinkTest {
+class EmailSinkTest extends RelayTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -67,16 +65,6 @@ class EmailSinkTest {
     @RegisterExtension
     static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     @Test
     void pendingApprovalMailReachesExactlyItsRecipientsWithTheQuotesFacts() throws Exception {

@@ -31,14 +31,12 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The http sink end to end: webhooks into the relay, the quote from DealHub, the forward into a receiver (WireMock). */
-class HttpSinkTest {
+class HttpSinkTest extends RelayTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -53,21 +51,10 @@ class HttpSinkTest {
     @RegisterExtension
     static WireMockExtension receiver = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
-
     @BeforeEach
     void dealhubAnswers() {
         dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(Samples.read("get-quote-response.json"))));
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
     }
 
     @Test

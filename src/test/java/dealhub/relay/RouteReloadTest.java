@@ -13,12 +13,10 @@ import java.util.stream.Stream;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** routes/*.yaml are edited on a running relay: saved changes go live, a broken save keeps the old routes. */
-class RouteReloadTest {
+class RouteReloadTest extends RelayTest {
 
     private static final String PROBE = """
             - route:
@@ -30,16 +28,6 @@ class RouteReloadTest {
                         constant: "%s"
             """;
 
-    @TempDir
-    Path folder;
-    TestRelay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     private Path startWithACopyOfTheRoutes() throws Exception {
         Path routes = Files.createDirectories(folder.resolve("routes"));

@@ -1,0 +1,23 @@
+package dealhub.relay;
+
+import java.nio.file.Path;
+
+import dealhub.relay.support.TestRelay;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A test that starts a whole relay: it gets a fresh folder of its own, and the relay is stopped after it. */
+abstract class RelayTest {
+
+    @TempDir
+    Path folder;
+    TestRelay relay;
+
+    @AfterEach
+    void stopRelay() {
+        if (relay != null) {
+            relay.close();
+        }
+    }
+}
