@@ -237,12 +237,14 @@ class EmailSinkTest extends RelayTest {
     }
 
     @Test
-    void anSmtpServerThatKeepsRefusingMakesTheDeliveryDeadWithItsReply() throws Exception {
+    void anSmtpServerThatKeepsRefusingMakesTheDeliveryDeadAndAReplaySendsTheMailOnce() throws Exception {
         quoteAnswers(sampleQuote());
+        GreenMail later = null;
         try (RefusingSmtpServer down = new RefusingSmtpServer()) {
             relay = mailSink("approvals", down.port())
                     .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
                     .with("relay.sinks.approvals.template", "quoteWon")
+                    .with("relay.admin.token", "admin-token")
                     .start();
 
             relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
@@ -251,7 +253,29 @@ class EmailSinkTest extends RelayTest {
             assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "approvals")).isEqualTo(3);
             assertThat(relay.deliveryError("EV0f3c8d21a9b4", "approvals")).contains("421");
             assertThat(down.refused()).isEqualTo(3);
+
+            down.close();
+            ServerSetup samePort = new ServerSetup(down.port(), "127.0.0.1", "smtp");
+            samePort.setServerStartupTimeout(10_000); // the port may take a moment to be free again
+            later = new GreenMail(samePort);
+            later.start();
+            assertThat(replay(relay).statusCode()).isEqualTo(202);
+            await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
+            assertThat(replay(relay).statusCode()).isEqualTo(200); // nothing dead any more: nothing sent
+            Thread.sleep(500);
+            assertThat(later.getReceivedMessages()).hasSize(1);
+        } finally {
+            if (later != null) {
+                later.stop();
+            }
         }
+    }
+
+    private static java.net.http.HttpResponse<String> replay(TestRelay relay) {
+        return relay.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + relay.port() + "/admin/events/EV0f3c8d21a9b4/replay"))
+                .header("Authorization", "Bearer admin-token").POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     @Test
