@@ -15,8 +15,4 @@ import java.time.Instant;
  */
 public record JournalEvent(String eventId, String type, String action, String quoteId, String payload, String quote,
         Instant receivedAt) {
-
-    public JournalEvent withQuote(String fetchedQuote) {
-        return new JournalEvent(eventId, type, action, quoteId, payload, fetchedQuote, receivedAt);
-    }
 }
