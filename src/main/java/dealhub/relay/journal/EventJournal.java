@@ -92,10 +92,14 @@ public class EventJournal {
      */
     public List<JournalEvent> claimDue(int limit) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
+        // "ORDER BY state, received_at" is the index's order, so only the first rows are read, however long the
+        // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
+        // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
+        // another transaction leased in the meantime is not updated, and not returned.
         String select = "SELECT event_id, event_type, event_action, quote_id, payload, quote, received_at"
                 + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
-                + " ORDER BY received_at FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE"
-                + (skipLocked ? " SKIP LOCKED" : "");
+                + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
+                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
         List<JournalEvent> claimed = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -113,15 +117,25 @@ public class EventJournal {
                 }
                 if (!claimed.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "UPDATE relay_event SET lease_owner = ?, lease_until = ? WHERE event_id = ?")) {
+                            "UPDATE relay_event SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND state = ?"
+                                    + " AND (lease_until IS NULL OR lease_until < ?)")) {
                         Timestamp until = Timestamp.from(now.toInstant().plus(lease));
                         for (JournalEvent e : claimed) {
                             ps.setString(1, instanceId);
                             ps.setTimestamp(2, until);
                             ps.setString(3, e.eventId());
+                            ps.setString(4, PENDING);
+                            ps.setTimestamp(5, now);
                             ps.addBatch();
                         }
-                        ps.executeBatch();
+                        int[] updated = ps.executeBatch();
+                        List<JournalEvent> leased = new ArrayList<>(claimed.size());
+                        for (int i = 0; i < updated.length; i++) {
+                            if (updated[i] != 0) {
+                                leased.add(claimed.get(i));
+                            }
+                        }
+                        claimed = leased;
                     }
                 }
                 c.commit();
