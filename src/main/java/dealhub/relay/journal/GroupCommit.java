@@ -130,7 +130,8 @@ public final class GroupCommit implements AutoCloseable {
 
     /** One transaction for the whole batch; see the class comment for what happens when it fails. */
     private void commit(List<Task<?>> batch) {
-        SQLException failure;
+        SQLException failure = null;
+        boolean committed = false;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -139,10 +140,10 @@ public final class GroupCommit implements AutoCloseable {
                     results.add(task.work.run(c));
                 }
                 c.commit();
+                committed = true;
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).complete(results.get(i));
                 }
-                return;
             } catch (SQLException e) {
                 rollback(c, e);
                 failure = e;
@@ -151,7 +152,15 @@ public final class GroupCommit implements AutoCloseable {
                 failure = new SQLException("journal work failed: " + e.getMessage(), e);
             }
         } catch (SQLException e) {
+            if (committed) {
+                // Only giving the connection back failed: the work is committed and its callers have their answers.
+                LOG.warn("journal writer: could not release a connection after its commit", e);
+                return;
+            }
             failure = e;
+        }
+        if (failure == null) {
+            return;
         }
         if (batch.size() > 1 && isTheUnitsOwnFault(failure)) {
             // Someone's duplicate or bad value must not cost the others their work: one transaction each.
