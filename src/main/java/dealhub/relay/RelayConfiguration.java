@@ -22,6 +22,7 @@ import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
 import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.GroupCommit;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.simulator.DealHubSimulator;
@@ -66,7 +67,15 @@ public class RelayConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException("relay.dispatch.lease-renew-ms must be shorter than"
                     + " relay.dispatch.lease-seconds, or leases run out while their events are worked on");
         }
-        EventJournal journal = new EventJournal(dataSource, instanceId, lease);
+        // Stopped before the database: it finishes the writes already handed in.
+        GroupCommit commits = new GroupCommit(dataSource, settings.integer("relay.journal.max-batch"), "journal-writer");
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                commits.close();
+            }
+        }, true, true);
+        EventJournal journal = new EventJournal(dataSource, commits, instanceId, lease);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
 
         // The registry Camel serves at /observe/metrics, so the relay's meters appear next to Camel's own.
@@ -92,7 +101,7 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.list("dealhub.api.features"), metrics);
         registry.bind("quoteApi", quoteApi);
         DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, quoteApi, metrics,
-                settings.integer("relay.dispatch.capacity"));
+                settings.integer("relay.dispatch.capacity"), settings.integer("relay.dispatch.poll-interval-ms"));
         registry.bind("dispatchSteps", dispatchSteps);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
         context.addService(new ServiceSupport() {

@@ -57,6 +57,9 @@ public class DispatchSteps {
     private final QuoteApi quoteApi;
     private final RelayMetrics metrics;
     private final int capacity;
+    private final long pollIntervalMs;
+    /** Signalled whenever an event leaves dispatch, so that a full poller claims again as soon as there is room. */
+    private final Object roomFreed = new Object();
     private final ObjectMapper mapper = new ObjectMapper();
     /** The events this instance has leased and not settled: only their leases are renewed. */
     private final Set<String> working = ConcurrentHashMap.newKeySet();
@@ -66,21 +69,40 @@ public class DispatchSteps {
      *                 holds is being worked on and the others stay free for other instances
      */
     public DispatchSteps(EventJournal journal, SinkRegistry sinks, QuoteApi quoteApi, RelayMetrics metrics,
-            int capacity) {
+            int capacity, long pollIntervalMs) {
         this.journal = journal;
         this.quoteApi = quoteApi;
         this.sinks = sinks;
         this.metrics = metrics;
         this.capacity = capacity;
+        this.pollIntervalMs = pollIntervalMs;
     }
 
-    /** Leases as many due events as there is room for; the scheduler polls again at once while this finds work. */
-    public List<JournalEvent> claim(Exchange exchange) throws SQLException {
-        int room = capacity - inProgress(exchange.getContext());
+    /**
+     * Leases as many due events as there is room for. While this relay is full it waits (at most the poll
+     * interval) until a quarter of its capacity is free, so that it claims in batches rather than one event per
+     * query. The scheduler polls again at once while this finds work or the relay is full.
+     */
+    public List<JournalEvent> claim(Exchange exchange) throws SQLException, InterruptedException {
+        int room = awaitRoom(exchange.getContext());
         List<JournalEvent> claimed = room > 0 ? journal.claimDue(room) : List.of();
         claimed.forEach(event -> working.add(event.eventId()));
-        exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty());
+        exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() || room == 0);
         return claimed;
+    }
+
+    private int awaitRoom(CamelContext context) throws InterruptedException {
+        int enough = Math.max(1, capacity / 4);
+        long deadline = System.nanoTime() + pollIntervalMs * 1_000_000;
+        synchronized (roomFreed) {
+            int room = capacity - inProgress(context);
+            long left;
+            while (room < enough && (left = (deadline - System.nanoTime()) / 1_000_000) > 0) {
+                roomFreed.wait(left);
+                room = capacity - inProgress(context);
+            }
+            return room;
+        }
     }
 
     /** Keeps the leases of the events still being worked on, however long their retries take. */
@@ -96,6 +118,9 @@ public class DispatchSteps {
         JournalEvent event = exchange.getProperty(EVENT, JournalEvent.class);
         if (event != null) {
             working.remove(event.eventId());
+        }
+        synchronized (roomFreed) {
+            roomFreed.notifyAll();
         }
     }
 

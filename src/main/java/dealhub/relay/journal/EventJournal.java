@@ -32,12 +32,18 @@ public class EventJournal {
     private static final int MAX_ERROR_LENGTH = 2000;
 
     private final DataSource dataSource;
+    private final GroupCommit commits;
     private final String instanceId;
     private final Duration lease;
     private final boolean skipLocked;
 
-    public EventJournal(DataSource dataSource, String instanceId, Duration lease) {
+    /**
+     * @param commits where the many small writes of intake and dispatch (one event, one delivery) go, to share
+     *                their commits with those of other threads
+     */
+    public EventJournal(DataSource dataSource, GroupCommit commits, String instanceId, Duration lease) {
         this.dataSource = dataSource;
+        this.commits = commits;
         this.instanceId = instanceId;
         this.lease = lease;
         this.skipLocked = isPostgreSql(dataSource);
@@ -45,15 +51,28 @@ public class EventJournal {
 
     /**
      * Stores an accepted event. Returns {@code false}, storing nothing, when its {@code event_id} is already there.
-     * When this returns the row is committed: only then may the caller answer 2xx.
+     * When this returns the row is committed: only then may the caller answer 2xx. Events arriving together share
+     * one commit ({@link GroupCommit}); a failed commit stores none of them and fails every one.
      */
     public boolean record(JournalEvent event) throws SQLException {
+        try {
+            return commits.run(c -> insertIfAbsent(c, event));
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                // Another instance (or transaction) stored the same event_id at the same moment.
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Inserts the event unless its id is there, committed or earlier in this transaction; whether it did. */
+    private static boolean insertIfAbsent(Connection c, JournalEvent event) throws SQLException {
         Timestamp now = Timestamp.from(event.receivedAt());
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO relay_event (event_id, event_type, event_action, quote_id, payload, state,"
-                             + " received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            c.setAutoCommit(true);
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO relay_event (event_id, event_type, event_action, quote_id, payload, state, received_at,"
+                        + " updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM relay_event WHERE event_id = ?)")) {
             ps.setString(1, event.eventId());
             ps.setString(2, event.type());
             ps.setString(3, event.action());
@@ -62,13 +81,8 @@ public class EventJournal {
             ps.setString(6, PENDING);
             ps.setTimestamp(7, now);
             ps.setTimestamp(8, now);
-            ps.executeUpdate();
-            return true;
-        } catch (SQLException e) {
-            if (isUniqueViolation(e)) {
-                return false;
-            }
-            throw e;
+            ps.setString(9, event.eventId());
+            return ps.executeUpdate() == 1;
         }
     }
 
@@ -78,10 +92,14 @@ public class EventJournal {
      */
     public List<JournalEvent> claimDue(int limit) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
+        // "ORDER BY state, received_at" is the index's order, so only the first rows are read, however long the
+        // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
+        // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
+        // another transaction leased in the meantime is not updated, and not returned.
         String select = "SELECT event_id, event_type, event_action, quote_id, payload, quote, received_at"
                 + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
-                + " ORDER BY received_at FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE"
-                + (skipLocked ? " SKIP LOCKED" : "");
+                + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
+                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
         List<JournalEvent> claimed = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -99,15 +117,25 @@ public class EventJournal {
                 }
                 if (!claimed.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "UPDATE relay_event SET lease_owner = ?, lease_until = ? WHERE event_id = ?")) {
+                            "UPDATE relay_event SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND state = ?"
+                                    + " AND (lease_until IS NULL OR lease_until < ?)")) {
                         Timestamp until = Timestamp.from(now.toInstant().plus(lease));
                         for (JournalEvent e : claimed) {
                             ps.setString(1, instanceId);
                             ps.setTimestamp(2, until);
                             ps.setString(3, e.eventId());
+                            ps.setString(4, PENDING);
+                            ps.setTimestamp(5, now);
                             ps.addBatch();
                         }
-                        ps.executeBatch();
+                        int[] updated = ps.executeBatch();
+                        List<JournalEvent> leased = new ArrayList<>(claimed.size());
+                        for (int i = 0; i < updated.length; i++) {
+                            if (updated[i] != 0) {
+                                leased.add(claimed.get(i));
+                            }
+                        }
+                        claimed = leased;
                     }
                 }
                 c.commit();
@@ -125,43 +153,36 @@ public class EventJournal {
      */
     public List<String> planDeliveries(String eventId, List<String> sinks) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO relay_delivery (event_id, sink, state, attempts, updated_at)"
-                                + " SELECT ?, ?, ?, 0, ? FROM relay_event WHERE event_id = ? AND NOT EXISTS"
-                                + " (SELECT 1 FROM relay_delivery WHERE event_id = ? AND sink = ?)")) {
-                    for (String sink : sinks) {
-                        ps.setString(1, eventId);
-                        ps.setString(2, sink);
-                        ps.setString(3, PENDING);
-                        ps.setTimestamp(4, now);
-                        ps.setString(5, eventId);
-                        ps.setString(6, eventId);
-                        ps.setString(7, sink);
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-                List<String> pending = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT sink FROM relay_delivery WHERE event_id = ? AND state = ? ORDER BY sink")) {
+        return commits.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO relay_delivery (event_id, sink, state, attempts, updated_at)"
+                            + " SELECT ?, ?, ?, 0, ? FROM relay_event WHERE event_id = ? AND NOT EXISTS"
+                            + " (SELECT 1 FROM relay_delivery WHERE event_id = ? AND sink = ?)")) {
+                for (String sink : sinks) {
                     ps.setString(1, eventId);
-                    ps.setString(2, PENDING);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            pending.add(rs.getString(1));
-                        }
+                    ps.setString(2, sink);
+                    ps.setString(3, PENDING);
+                    ps.setTimestamp(4, now);
+                    ps.setString(5, eventId);
+                    ps.setString(6, eventId);
+                    ps.setString(7, sink);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            List<String> pending = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT sink FROM relay_delivery WHERE event_id = ? AND state = ? ORDER BY sink")) {
+                ps.setString(1, eventId);
+                ps.setString(2, PENDING);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        pending.add(rs.getString(1));
                     }
                 }
-                c.commit();
-                return pending;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
             }
-        }
+            return pending;
+        });
     }
 
     /** Keeps the Get Quote response so that a retried sink delivers the document the others got. */
@@ -182,10 +203,12 @@ public class EventJournal {
 
     /** Every still-pending sink of the event is dead for one reason, e.g. enrichment failed for good. */
     public void markPendingDeliveriesDead(String eventId, int attempts, String reason) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
-                + " worker = ? WHERE event_id = ? AND state = ?", DEAD, attempts, truncate(reason), now(), instanceId,
-                eventId, PENDING);
-        update("UPDATE relay_event SET last_error = ? WHERE event_id = ?", truncate(reason), eventId);
+        commits.run(c -> {
+            execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
+                    + " worker = ? WHERE event_id = ? AND state = ?", DEAD, attempts, truncate(reason), now(),
+                    instanceId, eventId, PENDING);
+            return execute(c, "UPDATE relay_event SET last_error = ? WHERE event_id = ?", truncate(reason), eventId);
+        });
     }
 
     /** Extends this instance's leases on events it is still working on, so no other instance takes them over. */
@@ -296,25 +319,26 @@ public class EventJournal {
      * if one still waits (it is taken up again), else {@code done}.
      */
     public String finish(String eventId) throws SQLException {
-        String state = DONE;
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT state FROM relay_delivery WHERE event_id = ? AND state <> ?")) {
-            ps.setString(1, eventId);
-            ps.setString(2, DONE);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (DEAD.equals(rs.getString(1))) {
-                        state = DEAD;
-                    } else if (!DEAD.equals(state)) {
-                        state = PENDING;
+        return commits.run(c -> {
+            String state = DONE;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT state FROM relay_delivery WHERE event_id = ? AND state <> ?")) {
+                ps.setString(1, eventId);
+                ps.setString(2, DONE);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (DEAD.equals(rs.getString(1))) {
+                            state = DEAD;
+                        } else if (!DEAD.equals(state)) {
+                            state = PENDING;
+                        }
                     }
                 }
             }
-        }
-        update("UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
-                + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
-        return state;
+            execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
+                    + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
+            return state;
+        });
     }
 
     private interface Binder {
@@ -388,11 +412,9 @@ public class EventJournal {
         return rows;
     }
 
+    /** One small write of intake or dispatch, committed together with those of other threads. */
     private void update(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(true);
-            execute(c, sql, args);
-        }
+        commits.run(c -> execute(c, sql, args));
     }
 
     private static Timestamp now() {

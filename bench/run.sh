@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# The relay's benchmark (bench/README.md): the nginx ceiling, intake on H2 and PostgreSQL, end to end with a file
+# sink and with file + jdbc sinks, peak RSS and start-up time, in one run. Everything listens on 127.0.0.1 only and
+# is stopped by its PID when the script ends, however it ends.
+#
+#   bench/run.sh                      build the jar, run everything, print the figures (also bench/out/last-run.md)
+#   BENCH_SKIP_BUILD=1 bench/run.sh   use target/dealhub-relay.jar as it is
+#
+# Knobs (environment): BENCH_SECONDS (10, each wrk measurement), BENCH_WARMUP_SECONDS (5), BENCH_EVENTS (20000,
+# end to end), BENCH_WARMUP_EVENTS (2000), BENCH_PG_URL (jdbc:postgresql://127.0.0.1:5432/test), BENCH_PG_USER
+# (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SECONDS_MEASURED=${BENCH_SECONDS:-10}
+SECONDS_WARMUP=${BENCH_WARMUP_SECONDS:-5}
+EVENTS=${BENCH_EVENTS:-20000}
+WARMUP_EVENTS=${BENCH_WARMUP_EVENTS:-2000}
+PG_URL=${BENCH_PG_URL:-jdbc:postgresql://127.0.0.1:5432/test}
+PG_USER=${BENCH_PG_USER:-postgres}
+RELAY_PORT=18080
+CEILING_PORT=18090
+QUOTE_PORT=18091
+SECRET=bench-secret
+WRK="wrk -t2 -c32"
+JAR=$ROOT/target/dealhub-relay.jar
+# The JVM settings the project ships (bin/dealhub-relay); plain java -jar if there is no launcher.
+LAUNCHER=$ROOT/bin/dealhub-relay
+
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ---- prerequisites ---------------------------------------------------------------------------------------------
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} from Debian"
+  [ "$(id -u)" = 0 ] || die "run as root (or install ${missing[*]})"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v java >/dev/null 2>&1 || die "java 17 is needed"
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  log "building target/dealhub-relay.jar"
+  mvn -B -q package -DskipTests
+fi
+[ -f "$JAR" ] || die "no $JAR"
+
+WORK=$(mktemp -d /tmp/dealhub-bench.XXXXXX)
+OUT=$ROOT/bench/out
+mkdir -p "$OUT"
+TAG=b$(date +%s)
+PG_SCHEMA=bench_${TAG}_$$
+PIDS=()
+PG_CREATED=0
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ "$PG_CREATED" = 1 ]; then
+    psql -h 127.0.0.1 -U "$PG_USER" -d test -qc "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- nginx: the ceiling (200 to every POST) and the Get Quote stand-in -----------------------------------------
+mkdir -p "$WORK/nginx/logs"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  client_body_buffer_size 64k;
+  keepalive_requests 1000000;
+  # The ceiling: what any HTTP endpoint can answer here at best, with the same load as the relay gets.
+  server {
+    listen 127.0.0.1:$CEILING_PORT;
+    location / { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+  # DealHub's Get Quote API, answering every quote id with the sample quote.
+  server {
+    listen 127.0.0.1:$QUOTE_PORT;
+    location ~ ^/api/v2/quote/[A-Za-z0-9_-]+\$ {
+      default_type application/json;
+      root $ROOT/samples;
+      rewrite ^ /get-quote-response.json break;
+    }
+    location / { return 404; }
+  }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+for _ in $(seq 1 50); do
+  curl -sf -o /dev/null "http://127.0.0.1:$QUOTE_PORT/api/v2/quote/Q1" && break
+  sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$QUOTE_PORT/api/v2/quote/Q1" || die "nginx did not start"
+
+# ---- helpers --------------------------------------------------------------------------------------------------
+# run_wrk <label> <url> <seconds> [limit]: wrk output in $WORK/<label>.wrk
+run_wrk() {
+  local label=$1 url=$2 secs=$3 limit=${4:-0}
+  BENCH_TAG="$TAG-$label" BENCH_TOKEN=$SECRET BENCH_LIMIT=$limit \
+    $WRK -d"${secs}s" --timeout 10s --latency -s "$ROOT/bench/webhooks.lua" "$url" > "$WORK/$label.wrk" 2>&1 \
+    || die "wrk $label: $(cat "$WORK/$label.wrk")"
+}
+# Requests/sec, p50 and p99 in ms, status counts of a wrk output
+wrk_rate() { awk '/^Requests\/sec:/ {print int($2)}' "$WORK/$1.wrk"; }
+wrk_pct() {
+  awk -v p="$2%" '$1 == p {
+    v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
+    f = (unit == "us") ? 0.001 : (unit == "ms") ? 1 : (unit == "s") ? 1000 : (unit == "m") ? 60000 : 1;
+    printf "%.2f", v * f }' "$WORK/$1.wrk"
+}
+wrk_status() { grep '^BENCH status' "$WORK/$1.wrk" | sed 's/^BENCH status //'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", (b > 0 ? 100 * a / b : 0) }'; }
+now_ms() { date +%s%3N; }
+
+RELAY_PID=
+RELAY_STARTUP_MS=
+# start_relay <name> <properties file>: starts the packaged relay in $WORK/<name>, waits for its first 202
+start_relay() {
+  local name=$1 props=$2 dir=$WORK/$1 t0 i code
+  mkdir -p "$dir"
+  # Camel does not follow a symlinked routes folder: copies, as an installation would have them
+  cp -r "$ROOT/routes" "$ROOT/templates" "$ROOT/samples" "$dir/"
+  t0=$(now_ms)
+  if [ -x "$LAUNCHER" ]; then
+    (cd "$dir" && exec "$LAUNCHER" --properties "$props" --properties "$ROOT/bench/relay-bench.properties") \
+      > "$dir/relay.log" 2>&1 &
+  else
+    (cd "$dir" && exec java -jar "$JAR" --properties "$props" --properties "$ROOT/bench/relay-bench.properties") \
+      > "$dir/relay.log" 2>&1 &
+  fi
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  code=000
+  for i in $(seq 1 3000); do   # at most 3000 probes, 10 ms apart and each capped at 1 s: bounded
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X POST \
+      -H "Authorization: Bearer $SECRET" -H 'Content-Type: application/json' \
+      --data "{\"event_info\":{\"event_id\":\"$TAG-$name-startup-$i\"}}" \
+      "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/version" || true)
+    [ "$code" = 202 ] && break
+    kill -0 "$RELAY_PID" 2>/dev/null || die "relay $name died at start: $(tail -20 "$dir/relay.log")"
+    [ $(( $(now_ms) - t0 )) -gt 60000 ] && break
+    sleep 0.01
+  done
+  [ "$code" = 202 ] || die "relay $name never answered 202 (last $code): $(tail -20 "$dir/relay.log")"
+  RELAY_STARTUP_MS=$(( $(now_ms) - t0 ))
+  log "relay $name (pid $RELAY_PID): first 202 after $RELAY_STARTUP_MS ms"
+}
+# stop_relay: prints the relay's peak RSS in MiB (VmHWM), stops it by PID
+stop_relay() {
+  local hwm
+  hwm=$(awk '/^VmHWM:/ {printf "%d", $2 / 1024}' "/proc/$RELAY_PID/status")
+  kill -TERM "$RELAY_PID"
+  for _ in $(seq 1 400); do kill -0 "$RELAY_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$RELAY_PID" 2>/dev/null && kill -KILL "$RELAY_PID" 2>/dev/null
+  wait "$RELAY_PID" 2>/dev/null || true
+  echo "$hwm"
+}
+# h2_sql <database file> <sql>: one query on a stopped relay's H2 journal, values only
+h2_sql() {
+  java -cp "$JAR" org.h2.tools.Shell -url "jdbc:h2:file:$1" -user sa -sql "$2" 2>&1 \
+    | awk -F'|' 'NR == 2 { for (i = 1; i <= NF; i++) { gsub(/ /, "", $i); printf "%s%s", $i, (i < NF ? " " : "") } }'
+}
+# metric <name> <label filter>: a counter from the relay's Prometheus endpoint (0 when absent)
+metric() {
+  curl -s --max-time 2 "http://127.0.0.1:$RELAY_PORT/observe/metrics" \
+    | awk -v n="$1" -v f="$2" 'index($0, n) == 1 && index($0, f) > 0 { s += $NF } END { printf "%d", s }'
+}
+
+# ---- 1. the ceiling -------------------------------------------------------------------------------------------
+log "ceiling: nginx, 200 to every POST ($WRK, ${SECONDS_MEASURED}s)"
+run_wrk ceiling-warm "http://127.0.0.1:$CEILING_PORT/webhooks/dealhub/quoteWon" 2
+run_wrk ceiling "http://127.0.0.1:$CEILING_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+CEILING=$(wrk_rate ceiling)
+log "ceiling: $CEILING req/s"
+
+# ---- 2. intake on H2 and on PostgreSQL -------------------------------------------------------------------------
+# The intake alone: only routes/intake.yaml is loaded, so dispatch does not compete for the two cores. (Intake while
+# dispatch works is in the end-to-end figures.)
+intake() {  # intake <label> <datasource properties...>
+  local label=$1; shift
+  {
+    echo "camel.main.routes-include-pattern = file:routes/intake.yaml"
+    printf '%s\n' "$@"
+  } > "$WORK/$label.properties"
+  start_relay "$label" "$WORK/$label.properties"
+  eval "STARTUP_${label//-/_}=$RELAY_STARTUP_MS"
+  log "$label: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
+  run_wrk "$label-warm" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
+  run_wrk "$label" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+  eval "RSS_${label//-/_}=$(stop_relay)"
+  log "$label: $(wrk_rate "$label") acks/s, p50 $(wrk_pct "$label" 50) ms, p99 $(wrk_pct "$label" 99) ms, $(wrk_status "$label")"
+}
+
+intake intake-h2 "relay.datasource.url = jdbc:h2:file:$WORK/intake-h2/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
+
+PG_DONE=0
+if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null \
+    && psql -h 127.0.0.1 -U "$PG_USER" -d test -qc "CREATE SCHEMA $PG_SCHEMA" >/dev/null 2>&1; then
+  PG_CREATED=1
+  intake intake-pg "relay.datasource.url = $PG_URL?currentSchema=$PG_SCHEMA" "relay.datasource.username = $PG_USER"
+  PG_DONE=1
+else
+  log "SKIPPED intake on PostgreSQL: no PostgreSQL on 127.0.0.1:5432 with a database 'test' for user $PG_USER"
+fi
+
+# ---- 3. end to end: first request to last sink write ------------------------------------------------------------
+# e2e <label> <sink count> <sink properties...>: a warm-up batch, then $EVENTS events; the times come from the
+# journal itself (first received_at to last delivery's updated_at), read after the relay stopped.
+e2e() {
+  local label=$1 sinks=$2; shift 2
+  local dir=$WORK/$label db i delivered want
+  db=$dir/data/relay
+  {
+    echo "relay.datasource.url = jdbc:h2:file:$db;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
+    printf '%s\n' "$@"
+  } > "$WORK/$label.properties"
+  start_relay "$label" "$WORK/$label.properties"
+  for phase in warm measured; do
+    local n=$WARMUP_EVENTS run=$label-warm
+    [ "$phase" = measured ] && n=$EVENTS && run=$label-run
+    log "$label: $n events ($phase)"
+    local before
+    before=$(metric dealhub_deliveries_total 'outcome="delivered"')
+    # wrk runs for a duration: each of its threads stops after its share of the events, and wrk itself is
+    # interrupted (it then prints its figures) once the relay has accepted them all.
+    local accepted0 wrk_pid
+    accepted0=$(metric dealhub_events_received_total 'outcome="accepted"')
+    BENCH_TAG="$TAG-$run" BENCH_TOKEN=$SECRET BENCH_LIMIT=$(( n / 2 )) \
+      $WRK -d300s --timeout 10s --latency -s "$ROOT/bench/webhooks.lua" \
+      "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" > "$WORK/$run.wrk" 2>&1 &
+    wrk_pid=$!
+    PIDS+=("$wrk_pid")
+    for i in $(seq 1 3000); do   # at most 300 s, as wrk's own duration
+      [ "$(metric dealhub_events_received_total 'outcome="accepted"')" -ge $(( accepted0 + n )) ] && break
+      kill -0 "$wrk_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -INT "$wrk_pid" 2>/dev/null || true
+    wait "$wrk_pid" || die "wrk $run: $(cat "$WORK/$run.wrk")"
+    want=$(( before + n * sinks ))
+    for i in $(seq 1 1200); do   # at most 10 minutes
+      delivered=$(metric dealhub_deliveries_total 'outcome="delivered"')
+      [ "$delivered" -ge "$want" ] && break
+      sleep 0.5
+    done
+    [ "$delivered" -ge "$want" ] || die "$label: only $delivered of $want deliveries after 10 minutes"
+  done
+  eval "RSS_${label//-/_}=$(stop_relay)"
+  local q="event_id LIKE '$TAG-$label-run-%'"
+  local ack_ms
+  read -r E2E_MS ack_ms E2E_EVENTS E2E_DONE <<< "$(h2_sql "$db" "SELECT DATEDIFF('MILLISECOND', MIN(e.received_at), \
+    (SELECT MAX(d.updated_at) FROM relay_delivery d WHERE d.$q)) AS e2e, \
+    DATEDIFF('MILLISECOND', MIN(e.received_at), MAX(e.received_at)) AS acks, COUNT(*) AS n, \
+    SUM(CASE WHEN e.state = 'done' THEN 1 ELSE 0 END) AS done FROM relay_event e WHERE e.$q")"
+  local deliveries
+  deliveries=$(h2_sql "$db" "SELECT COUNT(*) FROM relay_delivery WHERE state = 'done' AND $q")
+  [ "$E2E_EVENTS" = "$EVENTS" ] && [ "$E2E_DONE" = "$EVENTS" ] && [ "$deliveries" = $(( EVENTS * sinks )) ] \
+    || die "$label: journal has $E2E_EVENTS events, $E2E_DONE done, $deliveries deliveries (want $EVENTS, $(( EVENTS * sinks )))"
+  eval "E2E_MS_${label//-/_}=$E2E_MS"
+  eval "ACK_MS_${label//-/_}=$ack_ms"
+  log "$label: $EVENTS events in $E2E_MS ms: $(( EVENTS * 1000 / E2E_MS )) events/s; accepted in $ack_ms ms while dispatching"
+}
+
+e2e e2e-file 1 "relay.sinks.files.type = file" "relay.sinks.files.directory = $WORK/e2e-file/events"
+files=$(find "$WORK/e2e-file/events" -name "quoteWon_$TAG-e2e-file-run-*" | wc -l)
+[ "$files" = "$EVENTS" ] || die "e2e-file: $files files for $EVENTS events"
+
+JDBC_DONE=0
+if [ -f "$ROOT/routes/sink-jdbc.yaml" ]; then
+  e2e e2e-jdbc 2 "relay.sinks.files.type = file" "relay.sinks.files.directory = $WORK/e2e-jdbc/events" \
+    "relay.sinks.bi.type = jdbc"
+  JDBC_DONE=1
+else
+  log "SKIPPED end to end with file + jdbc sinks: routes/sink-jdbc.yaml does not exist in this checkout (the jdbc sink is not merged yet)"
+fi
+
+# ---- report ---------------------------------------------------------------------------------------------------
+per_s() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%d", n * 1000 / ms }'; }
+max_rss=0
+for v in "${RSS_intake_h2:-0}" "${RSS_intake_pg:-0}" "${RSS_e2e_file:-0}" "${RSS_e2e_jdbc:-0}"; do
+  [ "$v" -gt "$max_rss" ] && max_rss=$v
+done
+{
+  echo "# dealhub-relay benchmark, $(date -u +'%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -m | awk '/^Mem:/ {print $2}') MiB;" \
+       "$(java -version 2>&1 | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "Load: $WRK, ${SECONDS_MEASURED}s per measurement after a ${SECONDS_WARMUP}s warm-up; JVM: $( [ -x "$LAUNCHER" ] && echo "bin/dealhub-relay ($(grep -m1 '^DEFAULT_JAVA_OPTS=' "$LAUNCHER" | cut -d= -f2-))" || echo "java -jar, no flags")"
+  echo
+  echo "| Figure | Value | Ratio to the ceiling |"
+  echo "|---|---|---|"
+  echo "| ceiling: nginx 200 to every POST | $CEILING req/s, p50 $(wrk_pct ceiling 50) ms, p99 $(wrk_pct ceiling 99) ms | 100 % |"
+  echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
+  if [ "$PG_DONE" = 1 ]; then
+    echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING") |"
+  else
+    echo "| intake, journal on PostgreSQL | skipped: no PostgreSQL | |"
+  fi
+  echo "| end to end, file sink, $EVENTS events | $(per_s "$EVENTS" "$E2E_MS_e2e_file") events/s ($E2E_MS_e2e_file ms); accepted at $(per_s "$EVENTS" "$ACK_MS_e2e_file")/s meanwhile, p99 $(wrk_pct e2e-file-run 99) ms | $(ratio "$(per_s "$EVENTS" "$E2E_MS_e2e_file")" "$CEILING") |"
+  if [ "$JDBC_DONE" = 1 ]; then
+    echo "| end to end, file + jdbc sinks, $EVENTS events | $(per_s "$EVENTS" "$E2E_MS_e2e_jdbc") events/s ($E2E_MS_e2e_jdbc ms); accepted at $(per_s "$EVENTS" "$ACK_MS_e2e_jdbc")/s meanwhile, p99 $(wrk_pct e2e-jdbc-run 99) ms | $(ratio "$(per_s "$EVENTS" "$E2E_MS_e2e_jdbc")" "$CEILING") |"
+  else
+    echo "| end to end, file + jdbc sinks | skipped: routes/sink-jdbc.yaml not in this checkout | |"
+  fi
+  echo "| peak RSS (VmHWM), highest of the runs | $max_rss MiB (intake H2 ${RSS_intake_h2:-}, PostgreSQL ${RSS_intake_pg:--}, e2e file ${RSS_e2e_file:-}, file + jdbc ${RSS_e2e_jdbc:--}) | |"
+  echo "| start-up to the first 202 | $STARTUP_intake_h2 ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)") | |"
+} > "$OUT/last-run.md"
+cp "$OUT/last-run.md" "$OUT/run-$TAG.md"
+cat "$OUT/last-run.md"

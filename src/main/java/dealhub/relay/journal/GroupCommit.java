@@ -1,0 +1,209 @@
+package dealhub.relay.journal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: small units of journal work from many threads share one transaction, and each caller returns only
+ * once the transaction holding its work has committed (or with the failure that stopped it).
+ * <p>
+ * A commit is what costs (H2 writes a chunk, PostgreSQL flushes its log), so one commit for every unit waiting at
+ * that moment keeps the promise "returned means committed" at a fraction of the cost. One writer thread runs the
+ * units in the order they came, one batch at a time: while it commits, the next batch gathers. No unit waits for
+ * others to arrive; under light load a batch is a single unit.
+ * <p>
+ * When a batch fails: if the failure is one unit's own (a data or integrity error, SQLSTATE class 22 or 23, such as
+ * a duplicate key), the batch is rolled back and its units run again one per transaction, so that only that unit
+ * fails. Any other failure (the database is down, say) fails every unit of the batch, and none of them is stored.
+ * A unit must therefore not catch its own SQL errors, and must be safe to run again after a rollback.
+ */
+public final class GroupCommit implements AutoCloseable {
+
+    /** Journal work that runs in a transaction it must not commit, roll back or close. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+    private static final long IDLE_POLL_MS = 100;
+
+    private final DataSource dataSource;
+    private final int maxBatch;
+    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    /**
+     * @param maxBatch the most units in one transaction
+     */
+    public GroupCommit(DataSource dataSource, int maxBatch, String name) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("a batch holds at least one unit");
+        }
+        this.dataSource = dataSource;
+        this.maxBatch = maxBatch;
+        this.writer = new Thread(this::writeLoop, name);
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /** Runs {@code work} in the next transaction and returns its result once that transaction has committed. */
+    public <T> T run(Work<T> work) throws SQLException {
+        Task<T> task = new Task<>(work);
+        if (!running) {
+            throw new SQLException("the journal is closed", "08003");
+        }
+        queue.add(task);
+        if (!running && queue.remove(task)) {
+            throw new SQLException("the journal is closed", "08003");
+        }
+        try {
+            return task.result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for the journal's commit", "08006", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new SQLException(e.getCause());
+        }
+    }
+
+    /** Units waiting for the writer (for tests and diagnosis). */
+    int waiting() {
+        return queue.size();
+    }
+
+    /** Finishes the units already handed in, then stops; later calls fail. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Task<?>> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.forEach(t -> t.result.completeExceptionally(new SQLException("the journal is closed", "08003")));
+    }
+
+    private void writeLoop() {
+        List<Task<?>> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Task<?> first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.error("journal writer: unexpected failure", e);
+                batch.forEach(t -> t.result.completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** One transaction for the whole batch; see the class comment for what happens when it fails. */
+    private void commit(List<Task<?>> batch) {
+        SQLException failure = null;
+        boolean committed = false;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Object> results = new ArrayList<>(batch.size());
+                for (Task<?> task : batch) {
+                    results.add(task.work.run(c));
+                }
+                c.commit();
+                committed = true;
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).complete(results.get(i));
+                }
+            } catch (SQLException e) {
+                rollback(c, e);
+                failure = e;
+            } catch (RuntimeException e) {
+                rollback(c, e);
+                failure = new SQLException("journal work failed: " + e.getMessage(), e);
+            }
+        } catch (SQLException e) {
+            if (committed) {
+                // Only giving the connection back failed: the work is committed and its callers have their answers.
+                LOG.warn("journal writer: could not release a connection after its commit", e);
+                return;
+            }
+            failure = e;
+        }
+        if (failure == null) {
+            return;
+        }
+        if (batch.size() > 1 && isTheUnitsOwnFault(failure)) {
+            // Someone's duplicate or bad value must not cost the others their work: one transaction each.
+            for (Task<?> task : batch) {
+                commit(List.of(task));
+            }
+        } else {
+            for (Task<?> task : batch) {
+                task.result.completeExceptionally(failure);
+            }
+        }
+    }
+
+    private static void rollback(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Data exceptions (class 22) and integrity constraint violations (class 23) belong to one unit's values. */
+    private static boolean isTheUnitsOwnFault(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("22") || s.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final class Task<T> {
+        final Work<T> work;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Task(Work<T> work) {
+            this.work = work;
+        }
+
+        @SuppressWarnings("unchecked")
+        void complete(Object value) {
+            result.complete((T) value);
+        }
+    }
+}

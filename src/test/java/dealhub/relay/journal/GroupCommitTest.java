@@ -1,0 +1,210 @@
+package dealhub.relay.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Group commit of accepted events: many callers, one transaction, and still "returned true means committed",
+ * duplicates answered as duplicates wherever they meet, and a failed transaction acknowledging no one.
+ */
+class GroupCommitTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    private HikariDataSource dataSource;
+    private GroupCommit commits;
+    private EventJournal journal;
+    private ExecutorService callers;
+
+    @BeforeEach
+    void start() {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        config.setUsername("sa");
+        config.setMaximumPoolSize(4);
+        dataSource = new HikariDataSource(config);
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        commits = new GroupCommit(dataSource, 256, "test-journal-writer");
+        journal = new EventJournal(dataSource, commits, "test", Duration.ofMinutes(1));
+        callers = Executors.newFixedThreadPool(64);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        callers.shutdownNow();
+        callers.awaitTermination(10, TimeUnit.SECONDS);
+        commits.close();
+        dataSource.close();
+    }
+
+    @Test
+    void concurrentEventsAreEachStoredOnceAndEveryRepeatIsADuplicate() throws Exception {
+        List<Future<Boolean>> answers = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            String id = "E" + (i % 200); // every id posted twice, at about the same time
+            answers.add(callers.submit(() -> journal.record(event(id))));
+        }
+
+        int accepted = 0;
+        int duplicates = 0;
+        for (Future<Boolean> answer : answers) {
+            if (answer.get(10, TimeUnit.SECONDS)) {
+                accepted++;
+            } else {
+                duplicates++;
+            }
+        }
+
+        assertThat(accepted).isEqualTo(200);
+        assertThat(duplicates).isEqualTo(200);
+        assertThat(count("SELECT COUNT(*) FROM relay_event")).isEqualTo(200);
+        assertThat(count("SELECT COUNT(DISTINCT event_id) FROM relay_event")).isEqualTo(200);
+    }
+
+    @Test
+    void duplicatesInsideOneBatchAreAnsweredAsDuplicates() throws Exception {
+        journal.record(event("ALREADY"));
+        CountDownLatch release = holdTheWriter();
+        List<Future<Boolean>> same = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            same.add(callers.submit(() -> journal.record(event("SAME"))));
+        }
+        Future<Boolean> other = callers.submit(() -> journal.record(event("OTHER")));
+        Future<Boolean> already = callers.submit(() -> journal.record(event("ALREADY")));
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 7);
+
+        release.countDown();
+
+        assertThat(same.stream().filter(GroupCommitTest::answer).count()).isEqualTo(1);
+        assertThat(answer(other)).isTrue();
+        assertThat(answer(already)).isFalse();
+        assertThat(count("SELECT COUNT(*) FROM relay_event")).isEqualTo(3);
+    }
+
+    @Test
+    void aDuplicateCommittedElsewhereDuringTheBatchCostsTheOthersNothing() throws Exception {
+        // Another relay instance inserts RACE and has not committed yet when this one's batch inserts it too.
+        try (Connection elsewhere = dataSource.getConnection()) {
+            elsewhere.setAutoCommit(false);
+            insertDirectly(elsewhere, "RACE");
+            CountDownLatch release = holdTheWriter();
+            Future<Boolean> race = callers.submit(() -> journal.record(event("RACE")));
+            Future<Boolean> first = callers.submit(() -> journal.record(event("FIRST")));
+            Future<Boolean> second = callers.submit(() -> journal.record(event("SECOND")));
+            await().atMost(DEADLINE).until(() -> commits.waiting() == 3);
+
+            release.countDown();
+            Thread.sleep(200); // the batch now waits for the other transaction's lock on RACE
+            elsewhere.commit();
+
+            assertThat(answer(race)).isFalse();
+            assertThat(answer(first)).isTrue();
+            assertThat(answer(second)).isTrue();
+        }
+        assertThat(count("SELECT COUNT(*) FROM relay_event")).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedCommitAcknowledgesNoOneAndStoresNothing() throws Exception {
+        CountDownLatch release = holdTheWriter();
+        List<Future<Boolean>> answers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = "LOST" + i;
+            answers.add(callers.submit(() -> journal.record(event(id))));
+        }
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 10);
+        // The database fails under the batch: here its table is gone.
+        execute("ALTER TABLE relay_event RENAME TO relay_event_away");
+
+        release.countDown();
+
+        for (Future<Boolean> answer : answers) {
+            assertThatThrownBy(() -> answer.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
+        }
+        execute("ALTER TABLE relay_event_away RENAME TO relay_event");
+        assertThat(count("SELECT COUNT(*) FROM relay_event")).isZero();
+        // and the writer goes on with the next batch
+        assertThat(journal.record(event("AFTER"))).isTrue();
+    }
+
+    /** Keeps the writer busy with one unit until the latch is released, so that the next callers form one batch. */
+    private CountDownLatch holdTheWriter() {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        callers.submit(() -> commits.run(c -> {
+            holding.countDown();
+            try {
+                return release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new SQLException(e);
+            }
+        }));
+        try {
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        return release;
+    }
+
+    private static boolean answer(Future<Boolean> answer) {
+        try {
+            return answer.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static JournalEvent event(String id) {
+        return new JournalEvent(id, "quoteWon", null, "Q1", "{\"event_info\":{\"event_id\":\"" + id + "\"}}", null,
+                Instant.now());
+    }
+
+    private static void insertDirectly(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO relay_event (event_id, event_type, payload, state,"
+                + " received_at, updated_at) VALUES (?, 'quoteWon', '{}', 'pending', CURRENT_TIMESTAMP,"
+                + " CURRENT_TIMESTAMP)")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
