@@ -38,11 +38,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.user.GreenMailUser;
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
 import dealhub.relay.support.Samples;
+import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
 
 import org.junit.jupiter.api.Test;
@@ -200,10 +199,11 @@ class EmailSinkTest extends RelayTest {
     @Test
     void anSmtpServerThatIsDownIsRetriedAloneAndTheMailArrivesOnce() throws Exception {
         quoteAnswers(sampleQuote());
-        GreenMail later = null;
+        smtp.setUser("relay@northwind.example", "relay@northwind.example", "Sm7p-s3cret&+%");
         ListAppender<ILoggingEvent> logs = captureLogs();
-        try (RefusingSmtpServer down = new RefusingSmtpServer()) {
-            TestRelay.Builder builder = mailSink("approvals", down.port())
+        // The SMTP server behind a switch: down, every session is cut before the greeting.
+        try (SwitchableProxy server = new SwitchableProxy("127.0.0.1", smtp.getSmtp().getPort())) {
+            TestRelay.Builder builder = mailSink("approvals", server.port())
                     .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
                     .with("relay.sinks.approvals.template", "quoteWon")
                     .with("relay.sinks.approvals.username", "relay@northwind.example")
@@ -215,36 +215,28 @@ class EmailSinkTest extends RelayTest {
             relay = builder.start();
 
             relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
-            await().atMost(DEADLINE).until(() -> down.refused() >= 2);
-            down.close();
-            later = new GreenMail(new ServerSetup(down.port(), "127.0.0.1", "smtp"));
-            later.setUser("relay@northwind.example", "relay@northwind.example", "Sm7p-s3cret&+%");
-            later.start();
+            await().atMost(DEADLINE).until(() -> server.turnedAway() >= 2);
+            server.up();
 
             await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
-            assertThat(later.getReceivedMessages()).hasSize(1);
-            assertThat(later.getReceivedMessages()[0].getSubject()).startsWith("Quote won: Northwind Traders");
+            assertThat(smtp.getReceivedMessages()).hasSize(1);
+            assertThat(smtp.getReceivedMessages()[0].getSubject()).startsWith("Quote won: Northwind Traders");
             assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "approvals")).isGreaterThanOrEqualTo(3);
             assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "files")).isEqualTo(1);
             assertThat(files.resolve("quoteWon_EV0f3c8d21a9b4.json")).exists();
         } finally {
-            if (later != null) {
-                later.stop();
-            }
             rootLogger().detachAppender(logs);
         }
         assertThat(logs.list).isNotEmpty().noneMatch(event -> event.getFormattedMessage().contains("s3cret"));
     }
 
     @Test
-    void anSmtpServerThatKeepsRefusingMakesTheDeliveryDeadAndAReplaySendsTheMailOnce() throws Exception {
+    void anSmtpServerThatKeepsRefusingMakesTheDeliveryDeadWithItsReply() throws Exception {
         quoteAnswers(sampleQuote());
-        GreenMail later = null;
         try (RefusingSmtpServer down = new RefusingSmtpServer()) {
             relay = mailSink("approvals", down.port())
                     .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
                     .with("relay.sinks.approvals.template", "quoteWon")
-                    .with("relay.admin.token", "admin-token")
                     .start();
 
             relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
@@ -253,21 +245,29 @@ class EmailSinkTest extends RelayTest {
             assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "approvals")).isEqualTo(3);
             assertThat(relay.deliveryError("EV0f3c8d21a9b4", "approvals")).contains("421");
             assertThat(down.refused()).isEqualTo(3);
+        }
+    }
 
-            down.close();
-            ServerSetup samePort = new ServerSetup(down.port(), "127.0.0.1", "smtp");
-            samePort.setServerStartupTimeout(10_000); // the port may take a moment to be free again
-            later = new GreenMail(samePort);
-            later.start();
+    @Test
+    void aDeadMailIsSentOnceWhenReplayed() throws Exception {
+        quoteAnswers(sampleQuote());
+        try (SwitchableProxy server = new SwitchableProxy("127.0.0.1", smtp.getSmtp().getPort())) {
+            relay = mailSink("approvals", server.port())
+                    .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
+                    .with("relay.sinks.approvals.template", "quoteWon")
+                    .with("relay.admin.token", "admin-token")
+                    .start();
+            relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
+            await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("EV0f3c8d21a9b4")));
+            server.up();
+
             assertThat(replay(relay).statusCode()).isEqualTo(202);
             await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
             assertThat(replay(relay).statusCode()).isEqualTo(200); // nothing dead any more: nothing sent
+
+            assertThat(smtp.waitForIncomingEmail(DEADLINE.toMillis(), 1)).isTrue();
             Thread.sleep(500);
-            assertThat(later.getReceivedMessages()).hasSize(1);
-        } finally {
-            if (later != null) {
-                later.stop();
-            }
+            assertThat(smtp.getReceivedMessages()).hasSize(1);
         }
     }
 
