@@ -1,5 +1,7 @@
 package dealhub.relay.intake;
 
+import static dealhub.relay.JsonFields.field;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -254,21 +256,6 @@ public class WebhookParser {
             throw badRequest("'dealhub_quote_id' must be " + QuoteIds.RULE);
         }
         return id.textValue();
-    }
-
-    /** The field of that name, ignoring case; an exact match wins. */
-    static JsonNode field(JsonNode object, String name) {
-        JsonNode exact = object.get(name);
-        if (exact != null) {
-            return exact;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            if (entry.getKey().equalsIgnoreCase(name)) {
-                return entry.getValue();
-            }
-        }
-        return null;
     }
 
     private static RejectedWebhookException badRequest(String message) {

@@ -1,5 +1,7 @@
 package dealhub.relay.sinks.jdbc;
 
+import static dealhub.relay.JsonFields.field;
+
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,7 +14,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -317,21 +318,6 @@ final class QuoteTables {
         for (Object value : values) {
             ps.setObject(index++, value);
         }
-    }
-
-    /** A field by name, else by name in any letter case: DealHub's key casing varies between event families. */
-    private static JsonNode field(JsonNode object, String name) {
-        JsonNode exact = object.get(name);
-        if (exact != null || !object.isObject()) {
-            return exact;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            if (entry.getKey().equalsIgnoreCase(name)) {
-                return entry.getValue();
-            }
-        }
-        return null;
     }
 
     private static String text(JsonNode value) {
