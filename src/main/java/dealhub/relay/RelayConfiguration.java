@@ -53,12 +53,7 @@ public class RelayConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
 
         HikariDataSource dataSource = dataSource(settings);
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                dataSource.close();
-            }
-        }, true, true);
+        stopWithCamel(context, dataSource::close);
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 
         String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
@@ -69,12 +64,7 @@ public class RelayConfiguration implements CamelConfiguration {
         }
         // Stopped before the database: it finishes the writes already handed in.
         GroupCommit commits = new GroupCommit(dataSource, settings.integer("relay.journal.max-batch"), "journal-writer");
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                commits.close();
-            }
-        }, true, true);
+        stopWithCamel(context, commits::close);
         EventJournal journal = new EventJournal(dataSource, commits, instanceId, lease);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
 
@@ -104,12 +94,7 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.integer("relay.dispatch.capacity"), settings.integer("relay.dispatch.poll-interval-ms"));
         registry.bind("dispatchSteps", dispatchSteps);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() throws Exception {
-                dispatchSteps.releaseLeases();
-            }
-        }, true, true);
+        stopWithCamel(context, dispatchSteps::releaseLeases);
 
         registry.bind("safeFileNames", new SafeFileNames());
         registry.bind("adminApi", new AdminApi(journal, settings.optional("relay.admin.token").orElse(null)));
@@ -129,6 +114,20 @@ public class RelayConfiguration implements CamelConfiguration {
             LOG.warn("**************************************************************************");
         }
         LOG.info("relay instance {} on {}: sinks {}", instanceId, dataSource.getPoolName(), sinks.names());
+    }
+
+    /** Something to do when Camel stops; Camel stops its services in the reverse order they were added. */
+    private interface StopAction {
+        void stop() throws Exception;
+    }
+
+    private static void stopWithCamel(CamelContext context, StopAction action) throws Exception {
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                action.stop();
+            }
+        }, true, true);
     }
 
     private static HikariDataSource dataSource(Settings settings) {

@@ -19,9 +19,6 @@ import dealhub.relay.sinks.SinkRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.http.base.HttpOperationFailedException;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Route;
-import org.apache.camel.component.seda.SedaEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -48,7 +45,6 @@ public class DispatchSteps {
     public static final String HEADER_QUOTE_ID = "DealhubQuoteId";
     public static final String HEADER_SINK = "DealhubSink";
 
-    private static final String DISPATCH_ROUTE = "dispatch";
     private static final Logger LOG = LoggerFactory.getLogger(DispatchSteps.class);
     private static final int MAX_REASON_BODY = 1024;
 
@@ -61,7 +57,10 @@ public class DispatchSteps {
     /** Signalled whenever an event leaves dispatch, so that a full poller claims again as soon as there is room. */
     private final Object roomFreed = new Object();
     private final ObjectMapper mapper = new ObjectMapper();
-    /** The events this instance has leased and not settled: only their leases are renewed. */
+    /**
+     * The events this instance has leased and not yet seen leave dispatch: only their leases are renewed, and their
+     * number is what keeps it from claiming more than its capacity.
+     */
     private final Set<String> working = ConcurrentHashMap.newKeySet();
 
     /**
@@ -84,22 +83,22 @@ public class DispatchSteps {
      * query. The scheduler polls again at once while this finds work or the relay is full.
      */
     public List<JournalEvent> claim(Exchange exchange) throws SQLException, InterruptedException {
-        int room = awaitRoom(exchange.getContext());
+        int room = awaitRoom();
         List<JournalEvent> claimed = room > 0 ? journal.claimDue(room) : List.of();
         claimed.forEach(event -> working.add(event.eventId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() || room == 0);
         return claimed;
     }
 
-    private int awaitRoom(CamelContext context) throws InterruptedException {
+    private int awaitRoom() throws InterruptedException {
         int enough = Math.max(1, capacity / 4);
         long deadline = System.nanoTime() + pollIntervalMs * 1_000_000;
         synchronized (roomFreed) {
-            int room = capacity - inProgress(context);
+            int room = capacity - working.size();
             long left;
             while (room < enough && (left = (deadline - System.nanoTime()) / 1_000_000) > 0) {
                 roomFreed.wait(left);
-                room = capacity - inProgress(context);
+                room = capacity - working.size();
             }
             return room;
         }
@@ -276,16 +275,6 @@ public class DispatchSteps {
     public void finish(Exchange exchange) throws SQLException {
         String state = journal.finish(eventId(exchange));
         LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
-    }
-
-    /** Events handed to the dispatch route and not finished: queued in front of it, or inside it. */
-    private static int inProgress(CamelContext context) {
-        int count = context.getInflightRepository().size(DISPATCH_ROUTE);
-        Route route = context.getRoute(DISPATCH_ROUTE);
-        if (route != null && route.getEndpoint() instanceof SedaEndpoint queue) {
-            count += queue.getCurrentQueueSize();
-        }
-        return count;
     }
 
     /** One line per (event, sink) outcome, with the fields that correlate it as key-values. */

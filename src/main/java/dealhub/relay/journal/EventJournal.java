@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
@@ -304,14 +303,10 @@ public class EventJournal {
     public record Backlog(long pending, Instant oldest) {
     }
 
-    /** Deliveries by state, for every sink: {@code sink -> state -> count}. */
-    public Map<String, Map<String, Long>> deliveryCounts() throws SQLException {
-        Map<String, Map<String, Long>> counts = new TreeMap<>();
-        for (Map<String, Object> row : query("SELECT sink, state, count(*) AS n FROM relay_delivery GROUP BY sink, state")) {
-            counts.computeIfAbsent((String) row.get("sink"), s -> new TreeMap<>())
-                    .put((String) row.get("state"), ((Number) row.get("n")).longValue());
-        }
-        return counts;
+    /** How many deliveries are dead, waiting for a replay. */
+    public long deadDeliveries() throws SQLException {
+        return ((Number) query("SELECT count(*) AS n FROM relay_delivery WHERE state = ?", DEAD).get(0).get("n"))
+                .longValue();
     }
 
     /**
@@ -345,10 +340,6 @@ public class EventJournal {
         void bind(PreparedStatement ps, String id) throws SQLException;
     }
 
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     private void forEach(String sql, Collection<String> ids, Binder binder) throws SQLException {
         if (ids.isEmpty()) {
             return;
@@ -363,7 +354,7 @@ public class EventJournal {
         }
     }
 
-    private <T> T inTransaction(Work<T> work) throws SQLException {
+    private <T> T inTransaction(GroupCommit.Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {

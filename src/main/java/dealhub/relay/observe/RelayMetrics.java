@@ -33,8 +33,7 @@ public class RelayMetrics {
         });
         gauge("dealhub_deliveries_dead", "Deliveries that are dead, waiting for a replay", journal, j -> {
             try {
-                return j.deliveryCounts().values().stream()
-                        .mapToLong(byState -> byState.getOrDefault(EventJournal.DEAD, 0L)).sum();
+                return j.deadDeliveries();
             } catch (SQLException e) {
                 return Double.NaN;
             }
