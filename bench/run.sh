@@ -8,7 +8,8 @@
 #
 # Knobs (environment): BENCH_SECONDS (10, each wrk measurement), BENCH_WARMUP_SECONDS (5), BENCH_EVENTS (20000,
 # end to end), BENCH_WARMUP_EVENTS (2000), BENCH_PG_URL (jdbc:postgresql://127.0.0.1:5432/test), BENCH_PG_USER
-# (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs).
+# (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs), BENCH_ONLY="intake-h2 e2e-file"
+# runs only the measurements named (intake-h2, intake-pg, e2e-file, e2e-jdbc; the ceiling always runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,6 +29,8 @@ JAR=$ROOT/target/dealhub-relay.jar
 # The JVM settings the project ships (bin/dealhub-relay); plain java -jar if there is no launcher.
 LAUNCHER=$ROOT/bin/dealhub-relay
 
+# wanted <measurement>: true unless BENCH_ONLY names others
+wanted() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
@@ -227,10 +230,12 @@ intake() {  # intake <label> <datasource properties...>
   log "$label: $(wrk_rate "$label") acks/s, p50 $(wrk_pct "$label" 50) ms, p99 $(wrk_pct "$label" 99) ms, $(wrk_status "$label")"
 }
 
-intake intake-h2 "relay.datasource.url = jdbc:h2:file:$WORK/intake-h2/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
+wanted intake-h2 && intake intake-h2 "relay.datasource.url = jdbc:h2:file:$WORK/intake-h2/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
 
 PG_DONE=0
-if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null \
+if ! wanted intake-pg; then
+  log "SKIPPED intake on PostgreSQL: not in BENCH_ONLY"
+elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null \
     && psql -h 127.0.0.1 -U "$PG_USER" -d test -qc "CREATE SCHEMA $PG_SCHEMA" >/dev/null 2>&1; then
   PG_CREATED=1
   intake intake-pg "relay.datasource.url = $PG_URL?currentSchema=$PG_SCHEMA" "relay.datasource.username = $PG_USER"
@@ -297,12 +302,16 @@ e2e() {
   log "$label: $EVENTS events in $E2E_MS ms: $(( EVENTS * 1000 / E2E_MS )) events/s; accepted in $ack_ms ms while dispatching"
 }
 
-e2e e2e-file 1 "relay.sinks.files.type = file" "relay.sinks.files.directory = $WORK/e2e-file/events"
-files=$(find "$WORK/e2e-file/events" -name "quoteWon_$TAG-e2e-file-run-*" | wc -l)
-[ "$files" = "$EVENTS" ] || die "e2e-file: $files files for $EVENTS events"
+if wanted e2e-file; then
+  e2e e2e-file 1 "relay.sinks.files.type = file" "relay.sinks.files.directory = $WORK/e2e-file/events"
+  files=$(find "$WORK/e2e-file/events" -name "quoteWon_$TAG-e2e-file-run-*" | wc -l)
+  [ "$files" = "$EVENTS" ] || die "e2e-file: $files files for $EVENTS events"
+fi
 
 JDBC_DONE=0
-if [ -f "$ROOT/routes/sink-jdbc.yaml" ]; then
+if ! wanted e2e-jdbc; then
+  log "SKIPPED end to end with file + jdbc sinks: not in BENCH_ONLY"
+elif [ -f "$ROOT/routes/sink-jdbc.yaml" ]; then
   e2e e2e-jdbc 2 "relay.sinks.files.type = file" "relay.sinks.files.directory = $WORK/e2e-jdbc/events" \
     "relay.sinks.bi.type = jdbc"
   JDBC_DONE=1
@@ -326,20 +335,28 @@ done
   echo "| Figure | Value | Ratio to the ceiling |"
   echo "|---|---|---|"
   echo "| ceiling: nginx 200 to every POST | $CEILING req/s, p50 $(wrk_pct ceiling 50) ms, p99 $(wrk_pct ceiling 99) ms | 100 % |"
-  echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
+  if wanted intake-h2; then
+    echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
+  else
+    echo "| intake, journal on H2 | skipped: not in BENCH_ONLY | |"
+  fi
   if [ "$PG_DONE" = 1 ]; then
     echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING") |"
   else
     echo "| intake, journal on PostgreSQL | skipped: no PostgreSQL | |"
   fi
-  echo "| end to end, file sink, $EVENTS events | $(per_s "$EVENTS" "$E2E_MS_e2e_file") events/s ($E2E_MS_e2e_file ms); accepted at $(per_s "$EVENTS" "$ACK_MS_e2e_file")/s meanwhile, p99 $(wrk_pct e2e-file-run 99) ms | $(ratio "$(per_s "$EVENTS" "$E2E_MS_e2e_file")" "$CEILING") |"
+  if wanted e2e-file; then
+    echo "| end to end, file sink, $EVENTS events | $(per_s "$EVENTS" "$E2E_MS_e2e_file") events/s ($E2E_MS_e2e_file ms); accepted at $(per_s "$EVENTS" "$ACK_MS_e2e_file")/s meanwhile, p99 $(wrk_pct e2e-file-run 99) ms | $(ratio "$(per_s "$EVENTS" "$E2E_MS_e2e_file")" "$CEILING") |"
+  else
+    echo "| end to end, file sink | skipped: not in BENCH_ONLY | |"
+  fi
   if [ "$JDBC_DONE" = 1 ]; then
     echo "| end to end, file + jdbc sinks, $EVENTS events | $(per_s "$EVENTS" "$E2E_MS_e2e_jdbc") events/s ($E2E_MS_e2e_jdbc ms); accepted at $(per_s "$EVENTS" "$ACK_MS_e2e_jdbc")/s meanwhile, p99 $(wrk_pct e2e-jdbc-run 99) ms | $(ratio "$(per_s "$EVENTS" "$E2E_MS_e2e_jdbc")" "$CEILING") |"
   else
-    echo "| end to end, file + jdbc sinks | skipped: routes/sink-jdbc.yaml not in this checkout | |"
+    echo "| end to end, file + jdbc sinks | skipped | |"
   fi
   echo "| peak RSS (VmHWM), highest of the runs | $max_rss MiB (intake H2 ${RSS_intake_h2:-}, PostgreSQL ${RSS_intake_pg:--}, e2e file ${RSS_e2e_file:-}, file + jdbc ${RSS_e2e_jdbc:--}) | |"
-  echo "| start-up to the first 202 | $STARTUP_intake_h2 ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)")$( [ -n "$STARTUP_first" ] && echo "; the first start after the build, recording the class-data archive: $STARTUP_first ms") | |"
+  echo "| start-up to the first 202 | ${STARTUP_intake_h2:--} ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)")$( [ -n "$STARTUP_first" ] && echo "; the first start after the build, recording the class-data archive: $STARTUP_first ms") | |"
 } > "$OUT/last-run.md"
 cp "$OUT/last-run.md" "$OUT/run-$TAG.md"
 cat "$OUT/last-run.md"

@@ -87,6 +87,7 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
         registry.bind("webhookIntake", new WebhookIntake(journal, metrics));
+        registry.bind("jsonReply", new JsonReply());
         QuoteApi quoteApi = new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
                 settings.list("dealhub.api.features"), metrics);
         registry.bind("quoteApi", quoteApi);

@@ -3,8 +3,10 @@ package dealhub.relay.admin;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonValue;
 
+import dealhub.relay.JsonReply;
+
 /** An admin API answer: the HTTP status, and the body that is written as JSON. */
-public class AdminReply {
+public class AdminReply implements JsonReply.Answer {
 
     private final int httpStatus;
     private final Object body;
@@ -15,6 +17,7 @@ public class AdminReply {
     }
 
     @JsonIgnore
+    @Override
     public int getHttpStatus() {
         return httpStatus;
     }

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import dealhub.relay.JsonReply;
+
 /** What the relay answers a webhook: the HTTP status and a small JSON body. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class Receipt {
+public class Receipt implements JsonReply.Answer {
 
     private final int httpStatus;
     private final String eventId;
@@ -33,6 +35,7 @@ public class Receipt {
     }
 
     @JsonIgnore
+    @Override
     public int getHttpStatus() {
         return httpStatus;
     }
