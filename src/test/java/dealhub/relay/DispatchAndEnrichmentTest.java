@@ -131,7 +131,7 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         assertThat(dealhub.getAllServeEvents()).hasSize(3);
         assertThat(fileNames(files)).containsExactly("quoteWon_E-503.json");
         assertThat(relay.deliveryAttempts("E-503", "files")).isEqualTo(1);
-        assertThat(relay.queryOne("SELECT quote FROM relay_event WHERE event_id = ?", "E-503")).isNotNull();
+        assertThat(relay.queryOne("SELECT quote FROM relay_quote WHERE event_id = ?", "E-503")).isNotNull();
     }
 
     @Test

@@ -15,6 +15,7 @@ import dealhub.relay.QuoteIds;
 import dealhub.relay.observe.RelayMetrics;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.Message;
 
 /**
@@ -79,7 +80,8 @@ public class QuoteApi {
         Message in = exchange.getIn();
         // Keep only the error handler's own attempt counters: it counts attempts in them.
         in.removeHeaders("*", "CamelRedelivery*", "CamelRedelivered");
-        in.setHeader(Exchange.HTTP_METHOD, "GET");
+        // The enum, not "GET": camel-http converts a string header to its enum by a slow lookup on every call.
+        in.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         in.setHeader(Exchange.HTTP_PATH, "/api/v2/quote/" + URLEncoder.encode(quoteId, StandardCharsets.UTF_8));
         String query = exchange.getProperty(WITHOUT_APPROVALS, false, Boolean.class)
                 ? featureQueryWithoutApprovals : featureQuery;

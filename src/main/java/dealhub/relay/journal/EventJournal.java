@@ -8,7 +8,9 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -95,7 +97,7 @@ public class EventJournal {
         // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
         // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
         // another transaction leased in the meantime is not updated, and not returned.
-        String select = "SELECT event_id, event_type, event_action, quote_id, payload, quote, received_at"
+        String select = "SELECT event_id, event_type, event_action, quote_id, payload, received_at"
                 + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
                 + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
                 + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
@@ -109,8 +111,7 @@ public class EventJournal {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             claimed.add(new JournalEvent(rs.getString(1), rs.getString(2), rs.getString(3),
-                                    rs.getString(4), rs.getString(5), rs.getString(6),
-                                    rs.getTimestamp(7).toInstant()));
+                                    rs.getString(4), rs.getString(5), null, rs.getTimestamp(6).toInstant()));
                         }
                     }
                 }
@@ -134,7 +135,7 @@ public class EventJournal {
                                 leased.add(claimed.get(i));
                             }
                         }
-                        claimed = leased;
+                        claimed = withStoredQuotes(c, leased);
                     }
                 }
                 c.commit();
@@ -144,6 +145,31 @@ public class EventJournal {
             }
         }
         return claimed;
+    }
+
+    /** The events, each with its quote when one was fetched on an earlier round (a retry, a replay). */
+    private static List<JournalEvent> withStoredQuotes(Connection c, List<JournalEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return events;
+        }
+        Map<String, String> quotes = new HashMap<>();
+        String marks = String.join(",", Collections.nCopies(events.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT event_id, quote FROM relay_quote WHERE event_id IN (" + marks + ")")) {
+            for (int i = 0; i < events.size(); i++) {
+                ps.setString(i + 1, events.get(i).eventId());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    quotes.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        if (quotes.isEmpty()) {
+            return events;
+        }
+        return events.stream().map(e -> new JournalEvent(e.eventId(), e.type(), e.action(), e.quoteId(), e.payload(),
+                quotes.get(e.eventId()), e.receivedAt())).toList();
     }
 
     /**
@@ -186,7 +212,8 @@ public class EventJournal {
 
     /** Keeps the Get Quote response so that a retried sink delivers the document the others got. */
     public void storeQuote(String eventId, String quote) throws SQLException {
-        update("UPDATE relay_event SET quote = ?, updated_at = ? WHERE event_id = ?", quote, now(), eventId);
+        commits.run(c -> execute(c, "INSERT INTO relay_quote (event_id, quote) SELECT ?, ? WHERE NOT EXISTS"
+                + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", eventId, quote, eventId));
     }
 
     public void markDelivered(String eventId, String sink, int attempts) throws SQLException {
@@ -273,9 +300,10 @@ public class EventJournal {
 
     /** One event with its payload and every delivery's outcome, or {@code null}. */
     public Map<String, Object> detail(String eventId) throws SQLException {
-        List<Map<String, Object>> events = query("SELECT event_id, event_type, event_action, quote_id, state,"
-                + " received_at, updated_at, last_error, lease_owner, payload, quote FROM relay_event"
-                + " WHERE event_id = ?", eventId);
+        List<Map<String, Object>> events = query("SELECT e.event_id, e.event_type, e.event_action, e.quote_id,"
+                + " e.state, e.received_at, e.updated_at, e.last_error, e.lease_owner, e.payload, q.quote"
+                + " FROM relay_event e LEFT JOIN relay_quote q ON q.event_id = e.event_id WHERE e.event_id = ?",
+                eventId);
         if (events.isEmpty()) {
             return null;
         }

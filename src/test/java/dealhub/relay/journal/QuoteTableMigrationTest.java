@@ -1,0 +1,89 @@
+package dealhub.relay.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import org.assertj.core.groups.Tuple;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Get Quote response lives in {@code relay_quote} since V3: a journal written before that keeps the quotes it
+ * had fetched (a retried sink still gets the document the others got), and new quotes are stored once.
+ */
+class QuoteTableMigrationTest {
+
+    private HikariDataSource dataSource;
+    private GroupCommit commits;
+    private EventJournal journal;
+
+    @BeforeEach
+    void start() {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        config.setUsername("sa");
+        dataSource = new HikariDataSource(config);
+        commits = new GroupCommit(dataSource, 16, "test-journal-writer");
+        journal = new EventJournal(dataSource, commits, "test", Duration.ofMinutes(1));
+    }
+
+    @AfterEach
+    void stop() {
+        commits.close();
+        dataSource.close();
+    }
+
+    private void migrate(String target) {
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target(target).load().migrate();
+    }
+
+    @Test
+    void aQuoteFetchedBeforeTheMigrationIsKeptAndClaimedWithItsEvent() throws Exception {
+        migrate("2");
+        Timestamp now = Timestamp.from(Instant.now());
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO relay_event (event_id, event_type, quote_id, payload, quote, state, received_at,"
+                        + " updated_at) VALUES (?, 'quoteWon', 'Q1', '{}', ?, 'pending', ?, ?)")) {
+            for (String id : List.of("with-quote", "without-quote")) {
+                ps.setString(1, id);
+                ps.setString(2, id.equals("with-quote") ? "{\"status\":\"Won\"}" : null);
+                ps.setTimestamp(3, now);
+                ps.setTimestamp(4, now);
+                ps.executeUpdate();
+            }
+        }
+
+        migrate("latest");
+
+        assertThat(journal.claimDue(10)).extracting(JournalEvent::eventId, JournalEvent::quote)
+                .containsExactlyInAnyOrder(Tuple.tuple("with-quote", "{\"status\":\"Won\"}"),
+                        Tuple.tuple("without-quote", null));
+        assertThat(journal.detail("with-quote")).containsEntry("quote", "{\"status\":\"Won\"}");
+        assertThat(journal.detail("without-quote")).containsEntry("quote", null);
+    }
+
+    @Test
+    void aQuoteIsStoredOnceAndComesBackWhenTheEventIsClaimedAgain() throws Exception {
+        migrate("latest");
+        journal.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly((String) null);
+
+        journal.storeQuote("E1", "{\"status\":\"Won\"}");
+        journal.storeQuote("E1", "{\"status\":\"a second fetch does not replace the first\"}");
+        journal.releaseLeases(List.of("E1"));
+
+        assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly("{\"status\":\"Won\"}");
+    }
+}
