@@ -239,7 +239,12 @@ intake() {  # intake <label> <datasource properties...>
   eval "STARTUP_${label//-/_}=$RELAY_STARTUP_MS"
   log "$label: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
   run_wrk "$label-warm" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
+  local cpu0
+  cpu0=$(cpu_ticks)
   run_wrk "$label" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+  local requests
+  requests=$(awk '/requests in/ {print $1}' "$WORK/$label.wrk")
+  eval "CPU_US_${label//-/_}=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / requests ))"
   eval "RSS_${label//-/_}=$(stop_relay)"
   log "$label: $(wrk_rate "$label") acks/s, p50 $(wrk_pct "$label" 50) ms, p99 $(wrk_pct "$label" 99) ms, $(wrk_status "$label")"
 }
@@ -356,12 +361,12 @@ done
     echo "| file system: one thread writing 4.8 kB documents as the file sink does | $FS_RATE files/s, $FS_CPU_US µs of CPU per file | |"
   fi
   if wanted intake-h2; then
-    echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
+    echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms; relay CPU $CPU_US_intake_h2 µs per webhook ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
   else
     echo "| intake, journal on H2 | skipped: not in BENCH_ONLY | |"
   fi
   if [ "$PG_DONE" = 1 ]; then
-    echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING") |"
+    echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms; relay CPU $CPU_US_intake_pg µs per webhook ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING") |"
   else
     echo "| intake, journal on PostgreSQL | skipped: no PostgreSQL | |"
   fi
