@@ -9,8 +9,8 @@ import org.apache.camel.Processor;
 
 /**
  * Turns an {@link Answer} in the body into the HTTP answer: its status, {@code application/json}, and the body as
- * bytes. Bytes rather than a stream, because platform-http pumps a stream body through Vert.x chunk by chunk,
- * which cost more than the rest of the reply together.
+ * a string. platform-http writes a string in one go, but pumps any other body (the stream Camel's {@code marshal}
+ * makes, bytes) through Vert.x chunk by chunk, which cost about a tenth of the CPU time of a webhook.
  */
 public class JsonReply implements Processor {
 
