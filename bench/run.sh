@@ -210,7 +210,8 @@ FS_RATE=0
 FS_CPU_US=0
 if wanted e2e-file || wanted e2e-jdbc; then
   log "file system: $((EVENTS / 4)) files written as the file sink does"
-  read -r FS_RATE FS_CPU_US <<< "$(java "$ROOT/bench/FileCeiling.java" "$WORK/fs-ceiling" $((EVENTS / 4)) 4800)"
+  fs=$(java "$ROOT/bench/FileCeiling.java" "$WORK/fs-ceiling" $((EVENTS / 4)) 4800 2>&1) || die "file system: $fs"
+  read -r FS_RATE FS_CPU_US <<< "$fs"
   rm -rf "$WORK/fs-ceiling"
   log "file system: $FS_RATE files/s on one thread, $FS_CPU_US µs of CPU per file"
 fi
