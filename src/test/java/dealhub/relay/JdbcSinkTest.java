@@ -29,6 +29,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -386,6 +392,51 @@ abstract class JdbcSinkTest {
         // The database's own words: H2 names the column, PostgreSQL the overflow.
         assertThat(relay.deliveryError("EV0f3c8d21a9b4", "bi")).containsAnyOf("NET_PRICE", "numeric field overflow");
         assertThat(snapshot(relay.dataSource())).allSatisfy((table, rows) -> assertThat(rows).as(table).isEmpty());
+    }
+
+    @Test
+    void documentsDeliveredTogetherAreEachWrittenWholeAndARefusedOneFailsAlone() throws Exception {
+        relay = relayWithBiSink().start();
+        ObjectNode tooLarge = sampleQuote("Q-too-large");
+        ((ObjectNode) tooLarge.get("line_items").get(2)).put("net_price", new BigDecimal("1e30"));
+        List<String> documents = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            documents.add(document("E-together-" + i, "quoteWon", "Q-together-" + i, "2026-11-02 14:07:33",
+                    "2026-11-02T14:07:34Z", sampleQuote("Q-together-" + i)));
+        }
+        documents.add(12, document("E-refused", "quoteWon", "Q-too-large", "2026-11-02 14:07:33",
+                "2026-11-02T14:07:34Z", tooLarge));
+        documents.add(6, document("E-malformed", "quoteWon", "Q-malformed", "yesterday", "2026-11-02T14:07:34Z",
+                sampleQuote("Q-malformed")));
+
+        // All at once, as the deliver route's threads do: the sink's writer puts those waiting into one transaction.
+        ExecutorService senders = Executors.newFixedThreadPool(documents.size());
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (String document : documents) {
+                sent.add(senders.submit(() -> toSink(document)));
+            }
+            Map<String, Throwable> failures = new TreeMap<>();
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    sent.get(i).get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    failures.put(JSON.readTree(documents.get(i)).get("event_id").asText(), e.getCause());
+                }
+            }
+            assertThat(failures).containsOnlyKeys("E-malformed", "E-refused");
+            assertThat(failures.values()).allSatisfy(failure -> assertThat(failure)
+                    .hasCauseInstanceOf(PermanentDeliveryException.class));
+        } finally {
+            senders.shutdownNow();
+        }
+
+        assertThat(rows(relay.dataSource(), "SELECT count(*) AS n, count(DISTINCT dealhub_quote_id) AS quotes"
+                + " FROM dealhub_quote_event")).containsExactly(row("n", 24L, "quotes", 24L));
+        assertThat(rows(relay.dataSource(), "SELECT count(*) AS n FROM dealhub_quote_line_item"))
+                .containsExactly(row("n", 72L));
+        assertThat(rows(relay.dataSource(), "SELECT count(*) AS n FROM dealhub_quote"
+                + " WHERE dealhub_quote_id IN ('Q-too-large', 'Q-malformed')")).containsExactly(row("n", 0L));
     }
 
     @Test

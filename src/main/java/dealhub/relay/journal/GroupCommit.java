@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * units in the order they came, one batch at a time: while it commits, the next batch gathers. No unit waits for
  * others to arrive; under light load a batch is a single unit.
  * <p>
- * When a batch fails: if the failure is one unit's own (a data or integrity error, SQLSTATE class 22 or 23, such as
- * a duplicate key), the batch is rolled back and its units run again one per transaction, so that only that unit
- * fails. Any other failure (the database is down, say) fails every unit of the batch, and none of them is stored.
- * A unit must therefore not catch its own SQL errors, and must be safe to run again after a rollback.
+ * When a batch fails: if the failure may be one unit's own (a data or integrity error, SQLSTATE class 22 or 23, such
+ * as a duplicate key; a runtime exception thrown by the unit) or may come from the batching itself (class 40: a
+ * deadlock or serialization failure between batches of two writers), the batch is rolled back and its units run
+ * again one per transaction, so that only a unit at fault fails, with its own exception. Any other failure (the
+ * database is down, say) fails every unit of the batch, and none of them is stored. A unit must therefore not
+ * swallow its own SQL errors, and must be safe to run again after a rollback.
  */
 public final class GroupCommit implements AutoCloseable {
 
@@ -42,12 +46,14 @@ public final class GroupCommit implements AutoCloseable {
 
     private final DataSource dataSource;
     private final int maxBatch;
+    private final String name;
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean running = true;
 
     /**
      * @param maxBatch the most units in one transaction
+     * @param name     the writer thread's name, also in the failures of calls made after {@link #close()}
      */
     public GroupCommit(DataSource dataSource, int maxBatch, String name) {
         if (maxBatch < 1) {
@@ -55,6 +61,7 @@ public final class GroupCommit implements AutoCloseable {
         }
         this.dataSource = dataSource;
         this.maxBatch = maxBatch;
+        this.name = name;
         this.writer = new Thread(this::writeLoop, name);
         this.writer.setDaemon(true);
         this.writer.start();
@@ -64,17 +71,17 @@ public final class GroupCommit implements AutoCloseable {
     public <T> T run(Work<T> work) throws SQLException {
         Task<T> task = new Task<>(work);
         if (!running) {
-            throw new SQLException("the journal is closed", "08003");
+            throw closed();
         }
         queue.add(task);
         if (!running && queue.remove(task)) {
-            throw new SQLException("the journal is closed", "08003");
+            throw closed();
         }
         try {
             return task.result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while waiting for the journal's commit", "08006", e);
+            throw new SQLException("interrupted while waiting for a commit of " + name, "08006", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SQLException sql) {
                 throw sql;
@@ -102,7 +109,7 @@ public final class GroupCommit implements AutoCloseable {
         }
         List<Task<?>> left = new ArrayList<>();
         queue.drainTo(left);
-        left.forEach(t -> t.result.completeExceptionally(new SQLException("the journal is closed", "08003")));
+        left.forEach(t -> t.result.completeExceptionally(closed()));
     }
 
     private void writeLoop() {
@@ -120,7 +127,7 @@ public final class GroupCommit implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | Error e) {
-                LOG.error("journal writer: unexpected failure", e);
+                LOG.error("{}: unexpected failure", name, e);
                 batch.forEach(t -> t.result.completeExceptionally(e));
             } finally {
                 batch.clear();
@@ -130,11 +137,11 @@ public final class GroupCommit implements AutoCloseable {
 
     /** One transaction for the whole batch; see the class comment for what happens when it fails. */
     private void commit(List<Task<?>> batch) {
-        SQLException failure = null;
+        Exception failure = null;
         boolean committed = false;
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
             try {
+                c.setAutoCommit(false);
                 List<Object> results = new ArrayList<>(batch.size());
                 for (Task<?> task : batch) {
                     results.add(task.work.run(c));
@@ -144,17 +151,15 @@ public final class GroupCommit implements AutoCloseable {
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).complete(results.get(i));
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 rollback(c, e);
+                evictIfBroken(c);
                 failure = e;
-            } catch (RuntimeException e) {
-                rollback(c, e);
-                failure = new SQLException("journal work failed: " + e.getMessage(), e);
             }
         } catch (SQLException e) {
             if (committed) {
                 // Only giving the connection back failed: the work is committed and its callers have their answers.
-                LOG.warn("journal writer: could not release a connection after its commit", e);
+                LOG.warn("{}: could not release a connection after its commit", name, e);
                 return;
             }
             failure = e;
@@ -162,7 +167,7 @@ public final class GroupCommit implements AutoCloseable {
         if (failure == null) {
             return;
         }
-        if (batch.size() > 1 && isTheUnitsOwnFault(failure)) {
+        if (batch.size() > 1 && isWorthRunningAlone(failure)) {
             // Someone's duplicate or bad value must not cost the others their work: one transaction each.
             for (Task<?> task : batch) {
                 commit(List.of(task));
@@ -174,6 +179,25 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /**
+     * HikariCP drops a connection on SQLState class 08 only; H2's client reports a lost server as 90067, and the
+     * next batch would get the same broken connection unchecked. So a connection whose batch failed is checked, and
+     * dropped if broken (HikariCP closes it once it is given back).
+     */
+    private void evictIfBroken(Connection c) {
+        try {
+            if (!c.isValid(1) && dataSource instanceof HikariDataSource pool) {
+                pool.evictConnection(c);
+            }
+        } catch (SQLException e) {
+            LOG.debug("{}: could not check a failed connection: {}", name, e.getMessage());
+        }
+    }
+
+    private SQLException closed() {
+        return new SQLException(name + " is closed", "08003");
+    }
+
     private static void rollback(Connection c, Exception cause) {
         try {
             c.rollback();
@@ -182,11 +206,17 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** Data exceptions (class 22) and integrity constraint violations (class 23) belong to one unit's values. */
-    private static boolean isTheUnitsOwnFault(SQLException e) {
+    /**
+     * Data exceptions (class 22), integrity constraint violations (23) and runtime exceptions belong to one unit;
+     * a transaction rolled back for a deadlock or a serialization failure (40) may succeed in a smaller one.
+     */
+    private static boolean isWorthRunningAlone(Exception e) {
+        if (e instanceof RuntimeException) {
+            return true;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null
-                    && (s.getSQLState().startsWith("22") || s.getSQLState().startsWith("23"))) {
+            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("22")
+                    || s.getSQLState().startsWith("23") || s.getSQLState().startsWith("40"))) {
                 return true;
             }
         }

@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dealhub.relay.support.SwitchableProxy;
+
 import org.flywaydb.core.Flyway;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -150,6 +153,60 @@ class GroupCommitTest {
         assertThat(count("SELECT COUNT(*) FROM relay_event")).isZero();
         // and the writer goes on with the next batch
         assertThat(journal.record(event("AFTER"))).isTrue();
+    }
+
+    @Test
+    void aUnitThatThrowsFailsAloneWithItsOwnExceptionAndTheOthersAreStored() throws Exception {
+        CountDownLatch release = holdTheWriter();
+        Future<Boolean> before = callers.submit(() -> journal.record(event("BEFORE")));
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 1);
+        Future<Object> broken = callers.submit(() -> commits.run(c -> {
+            insertDirectly(c, "HALF");
+            throw new IllegalStateException("this unit's own bug");
+        }));
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 2);
+        Future<Boolean> after = callers.submit(() -> journal.record(event("AFTER")));
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 3);
+
+        release.countDown();
+
+        assertThat(answer(before)).isTrue();
+        assertThat(answer(after)).isTrue();
+        assertThatThrownBy(() -> broken.get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(IllegalStateException.class).hasMessage("this unit's own bug");
+        assertThat(count("SELECT COUNT(*) FROM relay_event")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM relay_event WHERE event_id = 'HALF'")).isZero();
+    }
+
+    @Test
+    void aConnectionBrokenUnderTheWriterIsReplacedOnceTheDatabaseIsBack() throws Exception {
+        // An H2 server reached through a proxy, two pooled connections: the proxy cuts them, then lets new ones through.
+        Server server = Server.createTcpServer("-tcpPort", "0", "-ifNotExists").start();
+        HikariConfig config = new HikariConfig();
+        try (SwitchableProxy proxy = new SwitchableProxy("127.0.0.1", server.getPort())) {
+            proxy.up();
+            config.setJdbcUrl("jdbc:h2:tcp://127.0.0.1:" + proxy.port() + "/mem:" + UUID.randomUUID()
+                    + ";DB_CLOSE_DELAY=-1");
+            config.setUsername("sa");
+            config.setMaximumPoolSize(2);
+            config.setConnectionTimeout(500);
+            try (HikariDataSource remote = new HikariDataSource(config);
+                 GroupCommit remoteCommits = new GroupCommit(remote, 16, "test-remote-writer")) {
+                Flyway.configure().dataSource(remote).locations("classpath:db/migration").load().migrate();
+                EventJournal remoteJournal = new EventJournal(remote, remoteCommits, "test", Duration.ofMinutes(1));
+                assertThat(remoteJournal.record(event("BEFORE"))).isTrue();
+
+                proxy.down();
+                assertThatThrownBy(() -> remoteJournal.record(event("DURING"))).isInstanceOf(SQLException.class);
+                proxy.up();
+
+                // Tried again at once, as a busy relay does: the broken connection must not come back from the pool.
+                await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                        .until(() -> remoteJournal.record(event("AFTER")));
+            }
+        } finally {
+            server.stop();
+        }
     }
 
     /** Keeps the writer busy with one unit until the latch is released, so that the next callers form one batch. */
