@@ -9,7 +9,7 @@
 # Knobs (environment): BENCH_SECONDS (10, each wrk measurement), BENCH_WARMUP_SECONDS (5), BENCH_EVENTS (20000,
 # end to end), BENCH_WARMUP_EVENTS (2000), BENCH_PG_URL (jdbc:postgresql://127.0.0.1:5432/test), BENCH_PG_USER
 # (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs), BENCH_ONLY="intake-h2 e2e-file"
-# runs only the measurements named (intake-h2, intake-pg, e2e-file, e2e-jdbc; the ceiling always runs).
+# runs only the measurements named (framework, intake-h2, intake-pg, e2e-file, e2e-jdbc; the ceiling always runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -227,6 +227,24 @@ if [ -x "$LAUNCHER" ]; then
   stop_relay > /dev/null
 fi
 
+# ---- the framework's ceiling: the relay's jar and HTTP server (camel-platform-http-vertx) with one route that
+# answers 202 to every POST and does nothing else (bench/framework-ceiling.yaml). Intake cannot be faster than this.
+FRAMEWORK=0
+if wanted framework; then
+  echo "camel.main.routes-include-pattern = file:$ROOT/bench/framework-ceiling.yaml" > "$WORK/framework.properties"
+  echo "relay.datasource.url = jdbc:h2:file:$WORK/framework/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" \
+    >> "$WORK/framework.properties"
+  start_relay framework "$WORK/framework.properties"
+  log "framework: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
+  run_wrk framework-warm "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
+  cpu0=$(cpu_ticks)
+  run_wrk framework "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+  CPU_US_framework=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / $(awk '/requests in/ {print $1}' "$WORK/framework.wrk") ))
+  stop_relay > /dev/null
+  FRAMEWORK=$(wrk_rate framework)
+  log "framework: $FRAMEWORK req/s, p99 $(wrk_pct framework 99) ms, $(wrk_status framework)"
+fi
+
 # ---- 2. intake on H2 and on PostgreSQL -------------------------------------------------------------------------
 # The intake alone: only routes/intake.yaml is loaded, so dispatch does not compete for the two cores. (Intake while
 # dispatch works is in the end-to-end figures.)
@@ -361,13 +379,18 @@ done
   if [ "$FS_RATE" != 0 ]; then
     echo "| file system: one thread writing 4.8 kB documents as the file sink does | $FS_RATE files/s, $FS_CPU_US µs of CPU per file | |"
   fi
+  if [ "$FRAMEWORK" != 0 ]; then
+    echo "| framework: the relay's jar and HTTP server answering 202, nothing else | $FRAMEWORK req/s, p50 $(wrk_pct framework 50) ms, p99 $(wrk_pct framework 99) ms; relay CPU $CPU_US_framework µs per request ($(wrk_status framework)) | $(ratio "$FRAMEWORK" "$CEILING") |"
+  else
+    echo "| framework | skipped: not in BENCH_ONLY | |"
+  fi
   if wanted intake-h2; then
-    echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms; relay CPU $CPU_US_intake_h2 µs per webhook ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING") |"
+    echo "| intake, journal on H2 | $(wrk_rate intake-h2) acks/s, p50 $(wrk_pct intake-h2 50) ms, p99 $(wrk_pct intake-h2 99) ms; relay CPU $CPU_US_intake_h2 µs per webhook ($(wrk_status intake-h2)) | $(ratio "$(wrk_rate intake-h2)" "$CEILING")$( [ "$FRAMEWORK" != 0 ] && echo "; $(ratio "$(wrk_rate intake-h2)" "$FRAMEWORK") of the framework") |"
   else
     echo "| intake, journal on H2 | skipped: not in BENCH_ONLY | |"
   fi
   if [ "$PG_DONE" = 1 ]; then
-    echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms; relay CPU $CPU_US_intake_pg µs per webhook ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING") |"
+    echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms; relay CPU $CPU_US_intake_pg µs per webhook ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING")$( [ "$FRAMEWORK" != 0 ] && echo "; $(ratio "$(wrk_rate intake-pg)" "$FRAMEWORK") of the framework") |"
   else
     echo "| intake, journal on PostgreSQL | skipped: no PostgreSQL | |"
   fi
