@@ -23,6 +23,7 @@ import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
 import dealhub.relay.journal.EventJournal;
 import dealhub.relay.journal.GroupCommit;
+import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.simulator.DealHubSimulator;
@@ -35,7 +36,6 @@ import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
-import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +54,10 @@ public class RelayConfiguration implements CamelConfiguration {
 
         HikariDataSource dataSource = dataSource(settings);
         stopWithCamel(context, dataSource::close);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        JournalSchema schema = JournalSchema.migrateInBackground(dataSource);
+        registry.bind("journalSchema", schema);
+        // Routes start consuming (webhooks, dispatch, admin) only once the journal's tables are there.
+        context.addStartupListener((camel, alreadyStarted) -> schema.await());
 
         String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
         Duration lease = Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds"));

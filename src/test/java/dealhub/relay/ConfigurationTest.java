@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.Base64;
 import java.util.Map;
 
@@ -26,6 +29,19 @@ class ConfigurationTest {
             all.append(t.getMessage()).append('\n');
         }
         return all.toString();
+    }
+
+    @Test
+    void refusesToStartOnADatabaseWhoseTablesItCannotMake() throws Exception {
+        // Someone else's tables and no Flyway history: the journal's migration refuses to touch the schema.
+        String url = "jdbc:h2:file:" + folder.resolve("db/foreign").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE someone_elses (id INT)");
+        }
+
+        Throwable failure = TestRelay.in(folder).with("relay.datasource.url", url).startFailure();
+
+        assertThat(messages(failure)).contains("The journal's tables could not be made").contains("non-empty schema");
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dealhub.relay.dispatch.PermanentDeliveryException;
+import dealhub.relay.journal.JournalSchema;
 
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ public class JdbcSink {
 
     private String sinkName;
     private DataSource relayDataSource;
+    private JournalSchema journalSchema;
     private String url;
     private String username;
     private String password;
@@ -55,6 +57,8 @@ public class JdbcSink {
     public void start() {
         if (url == null || url.isBlank()) {
             dataSource = relayDataSource;
+            // The BI migrations baseline a non-empty schema: the journal's tables must be there first.
+            journalSchema.await();
             migrate();
             return;
         }
@@ -153,6 +157,10 @@ public class JdbcSink {
 
     public void setRelayDataSource(DataSource relayDataSource) {
         this.relayDataSource = relayDataSource;
+    }
+
+    public void setJournalSchema(JournalSchema journalSchema) {
+        this.journalSchema = journalSchema;
     }
 
     public void setUrl(String url) {
