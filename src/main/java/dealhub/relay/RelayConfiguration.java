@@ -143,6 +143,9 @@ public class RelayConfiguration implements CamelConfiguration {
         config.setMaximumPoolSize(settings.integer("relay.datasource.pool-size"));
         // Fail fast when the database is away: intake answers 503 and DealHub retries, rather than hanging.
         config.setConnectionTimeout(settings.integer("relay.datasource.connection-timeout-ms"));
+        // The first connection (opening an embedded database takes a while) is made by the journal's migration on
+        // its own thread; a database that cannot be reached stops the start there, with the driver's reason.
+        config.setInitializationFailTimeout(-1);
         return new HikariDataSource(config);
     }
 

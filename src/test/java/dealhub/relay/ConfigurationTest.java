@@ -45,6 +45,15 @@ class ConfigurationTest {
     }
 
     @Test
+    void refusesToStartWithoutItsDatabaseSayingWhy() {
+        Throwable failure = TestRelay.in(folder).with("relay.datasource.url", "jdbc:postgresql://127.0.0.1:9/test")
+                .with("relay.datasource.username", "postgres")
+                .with("relay.datasource.connection-timeout-ms", "1000").startFailure();
+
+        assertThat(messages(failure)).contains("The journal's tables could not be made").contains("127.0.0.1:9");
+    }
+
+    @Test
     void refusesASinkOfAnUnknownKind() {
         Throwable failure = TestRelay.in(folder).with("relay.sinks.crm.type", "salesforce").startFailure();
 

@@ -36,7 +36,8 @@ public class EventJournal {
     private final GroupCommit commits;
     private final String instanceId;
     private final Duration lease;
-    private final boolean skipLocked;
+    /** Whether the database is PostgreSQL, known from the first claim's connection (none is opened before). */
+    private volatile Boolean skipLocked;
 
     /**
      * @param commits where the many small writes of intake and dispatch (one event, one delivery) go, to share
@@ -47,7 +48,6 @@ public class EventJournal {
         this.commits = commits;
         this.instanceId = instanceId;
         this.lease = lease;
-        this.skipLocked = isPostgreSql(dataSource);
     }
 
     /**
@@ -97,12 +97,15 @@ public class EventJournal {
         // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
         // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
         // another transaction leased in the meantime is not updated, and not returned.
-        String select = "SELECT event_id, event_type, event_action, quote_id, payload, received_at"
-                + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
-                + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
-                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
         List<JournalEvent> claimed = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
+            if (skipLocked == null) {
+                skipLocked = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
+            }
+            String select = "SELECT event_id, event_type, event_action, quote_id, payload, received_at"
+                    + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
+                    + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
+                    + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement ps = c.prepareStatement(select)) {
@@ -455,13 +458,5 @@ public class EventJournal {
             }
         }
         return false;
-    }
-
-    private static boolean isPostgreSql(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot reach the relay database: " + e.getMessage(), e);
-        }
     }
 }
