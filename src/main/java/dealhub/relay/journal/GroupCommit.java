@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import com.zaxxer.hikari.HikariDataSource;
+import dealhub.relay.BrokenConnections;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,7 +153,7 @@ public final class GroupCommit implements AutoCloseable {
                 }
             } catch (SQLException | RuntimeException e) {
                 rollback(c, e);
-                evictIfBroken(c);
+                BrokenConnections.evictIfBroken(dataSource, c, name);
                 failure = e;
             }
         } catch (SQLException e) {
@@ -176,21 +176,6 @@ public final class GroupCommit implements AutoCloseable {
             for (Task<?> task : batch) {
                 task.result.completeExceptionally(failure);
             }
-        }
-    }
-
-    /**
-     * HikariCP drops a connection on SQLState class 08 only; H2's client reports a lost server as 90067, and the
-     * next batch would get the same broken connection unchecked. So a connection whose batch failed is checked, and
-     * dropped if broken (HikariCP closes it once it is given back).
-     */
-    private void evictIfBroken(Connection c) {
-        try {
-            if (!c.isValid(1) && dataSource instanceof HikariDataSource pool) {
-                pool.evictConnection(c);
-            }
-        } catch (SQLException e) {
-            LOG.debug("{}: could not check a failed connection: {}", name, e.getMessage());
         }
     }
 

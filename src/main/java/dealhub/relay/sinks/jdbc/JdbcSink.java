@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dealhub.relay.BrokenConnections;
 import dealhub.relay.dispatch.PermanentDeliveryException;
 import dealhub.relay.journal.JournalSchema;
 
@@ -104,7 +105,7 @@ public class JdbcSink {
                         && sql.getSQLState().startsWith(SQL_DATA_EXCEPTION)) {
                     throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
                 }
-                evictIfBroken(connection);
+                BrokenConnections.evictIfBroken(dataSource, connection, "sink " + sinkName);
                 throw e;
             }
         }
@@ -126,20 +127,6 @@ public class JdbcSink {
             return mapper.readTree(document);
         } catch (JsonProcessingException e) {
             throw new PermanentDeliveryException("the sink document is not JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    /**
-     * HikariCP drops a connection on SQLState class 08 only; H2 reports a lost server as 90067, and a retry within
-     * half a second gets the same connection unchecked. So a connection that fails is checked here, and dropped.
-     */
-    private void evictIfBroken(Connection connection) {
-        try {
-            if (!connection.isValid(1) && dataSource instanceof HikariDataSource pool) {
-                pool.evictConnection(connection);
-            }
-        } catch (SQLException e) {
-            LOG.debug("sink {}: could not check a failed connection: {}", sinkName, e.getMessage());
         }
     }
 
