@@ -243,6 +243,27 @@ if wanted framework; then
   stop_relay > /dev/null
   FRAMEWORK=$(wrk_rate framework)
   log "framework: $FRAMEWORK req/s, p99 $(wrk_pct framework 99) ms, $(wrk_status framework)"
+
+  # The HTTP server under it alone (bench/VertxCeiling.java): Vert.x answering 202 on its event loop, no Camel.
+  vertx_opts=$(grep -m1 '^DEFAULT_JAVA_OPTS=' "$LAUNCHER" 2>/dev/null | cut -d'"' -f2 || true)
+  # shellcheck disable=SC2086  # the options are separate words
+  java $vertx_opts -cp "$JAR" "$ROOT/bench/VertxCeiling.java" "$RELAY_PORT" > "$WORK/vertx.log" 2>&1 &
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  for _ in $(seq 1 300); do   # at most 30 s to compile and start
+    grep -q '^listening' "$WORK/vertx.log" && break
+    kill -0 "$RELAY_PID" 2>/dev/null || die "Vert.x ceiling died at start: $(tail -5 "$WORK/vertx.log")"
+    sleep 0.1
+  done
+  grep -q '^listening' "$WORK/vertx.log" || die "Vert.x ceiling did not start: $(tail -5 "$WORK/vertx.log")"
+  log "vertx: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
+  run_wrk vertx-warm "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
+  cpu0=$(cpu_ticks)
+  run_wrk vertx "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+  CPU_US_vertx=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / $(awk '/requests in/ {print $1}' "$WORK/vertx.wrk") ))
+  stop_relay > /dev/null
+  VERTX=$(wrk_rate vertx)
+  log "vertx: $VERTX req/s, p99 $(wrk_pct vertx 99) ms, $(wrk_status vertx)"
 fi
 
 # ---- 2. intake on H2 and on PostgreSQL -------------------------------------------------------------------------
@@ -380,6 +401,7 @@ done
     echo "| file system: one thread writing 4.8 kB documents as the file sink does | $FS_RATE files/s, $FS_CPU_US µs of CPU per file | |"
   fi
   if [ "$FRAMEWORK" != 0 ]; then
+    echo "| Vert.x alone: the HTTP server under platform-http, answering 202 on its event loop, no Camel | $VERTX req/s, p50 $(wrk_pct vertx 50) ms, p99 $(wrk_pct vertx 99) ms; CPU $CPU_US_vertx µs per request ($(wrk_status vertx)) | $(ratio "$VERTX" "$CEILING") |"
     echo "| framework: the relay's jar and HTTP server answering 202, nothing else | $FRAMEWORK req/s, p50 $(wrk_pct framework 50) ms, p99 $(wrk_pct framework 99) ms; relay CPU $CPU_US_framework µs per request ($(wrk_status framework)) | $(ratio "$FRAMEWORK" "$CEILING") |"
   else
     echo "| framework | skipped: not in BENCH_ONLY | |"
