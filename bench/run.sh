@@ -185,6 +185,17 @@ stop_relay() {
 }
 # cpu_ticks: the CPU time the relay has used so far (user + system), in clock ticks
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$RELAY_PID/stat"; }
+# measure <label>: wrk against what listens on the relay's port (process $RELAY_PID), warm-up then the measured
+# run ($WORK/<label>.wrk); sets CPU_US_<label>, that process's CPU time per request over the measured run
+measure() {
+  local label=$1 url="http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" cpu0 requests
+  log "$label: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
+  run_wrk "$label-warm" "$url" "$SECONDS_WARMUP"
+  cpu0=$(cpu_ticks)
+  run_wrk "$label" "$url" "$SECONDS_MEASURED"
+  requests=$(awk '/requests in/ {print $1}' "$WORK/$label.wrk")
+  eval "CPU_US_${label//-/_}=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / requests ))"
+}
 # h2_sql <database file> <sql>: one query on a stopped relay's H2 journal, values only
 h2_sql() {
   java -cp "$JAR" org.h2.tools.Shell -url "jdbc:h2:file:$1" -user sa -sql "$2" 2>&1 \
@@ -235,11 +246,7 @@ if wanted framework; then
   echo "relay.datasource.url = jdbc:h2:file:$WORK/framework/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" \
     >> "$WORK/framework.properties"
   start_relay framework "$WORK/framework.properties"
-  log "framework: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
-  run_wrk framework-warm "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
-  cpu0=$(cpu_ticks)
-  run_wrk framework "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
-  CPU_US_framework=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / $(awk '/requests in/ {print $1}' "$WORK/framework.wrk") ))
+  measure framework
   stop_relay > /dev/null
   FRAMEWORK=$(wrk_rate framework)
   log "framework: $FRAMEWORK req/s, p99 $(wrk_pct framework 99) ms, $(wrk_status framework)"
@@ -256,11 +263,7 @@ if wanted framework; then
     sleep 0.1
   done
   grep -q '^listening' "$WORK/vertx.log" || die "Vert.x ceiling did not start: $(tail -5 "$WORK/vertx.log")"
-  log "vertx: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
-  run_wrk vertx-warm "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
-  cpu0=$(cpu_ticks)
-  run_wrk vertx "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
-  CPU_US_vertx=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / $(awk '/requests in/ {print $1}' "$WORK/vertx.wrk") ))
+  measure vertx
   stop_relay > /dev/null
   VERTX=$(wrk_rate vertx)
   log "vertx: $VERTX req/s, p99 $(wrk_pct vertx 99) ms, $(wrk_status vertx)"
@@ -277,14 +280,7 @@ intake() {  # intake <label> <datasource properties...>
   } > "$WORK/$label.properties"
   start_relay "$label" "$WORK/$label.properties"
   eval "STARTUP_${label//-/_}=$RELAY_STARTUP_MS"
-  log "$label: warm-up ${SECONDS_WARMUP}s, then ${SECONDS_MEASURED}s"
-  run_wrk "$label-warm" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_WARMUP"
-  local cpu0
-  cpu0=$(cpu_ticks)
-  run_wrk "$label" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
-  local requests
-  requests=$(awk '/requests in/ {print $1}' "$WORK/$label.wrk")
-  eval "CPU_US_${label//-/_}=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / requests ))"
+  measure "$label"
   eval "RSS_${label//-/_}=$(stop_relay)"
   log "$label: $(wrk_rate "$label") acks/s, p50 $(wrk_pct "$label" 50) ms, p99 $(wrk_pct "$label" 99) ms, $(wrk_status "$label")"
 }
@@ -413,6 +409,8 @@ done
   fi
   if [ "$PG_DONE" = 1 ]; then
     echo "| intake, journal on PostgreSQL | $(wrk_rate intake-pg) acks/s, p50 $(wrk_pct intake-pg 50) ms, p99 $(wrk_pct intake-pg 99) ms; relay CPU $CPU_US_intake_pg µs per webhook ($(wrk_status intake-pg)) | $(ratio "$(wrk_rate intake-pg)" "$CEILING")$( [ "$FRAMEWORK" != 0 ] && echo "; $(ratio "$(wrk_rate intake-pg)" "$FRAMEWORK") of the framework") |"
+  elif ! wanted intake-pg; then
+    echo "| intake, journal on PostgreSQL | skipped: not in BENCH_ONLY | |"
   else
     echo "| intake, journal on PostgreSQL | skipped: no PostgreSQL | |"
   fi
