@@ -61,8 +61,9 @@ public class RelayLogging extends ContextAwareBase implements Configurator {
     }
 
     private Encoder<ILoggingEvent> encoder(LoggerContext context) {
-        String format = System.getProperty("LOG_FORMAT", System.getenv().getOrDefault("LOG_FORMAT", "text"));
-        if ("json".equals(format.toLowerCase(Locale.ROOT))) {
+        String format = System.getProperty("LOG_FORMAT", System.getenv().getOrDefault("LOG_FORMAT", "text"))
+                .toLowerCase(Locale.ROOT);
+        if ("json".equals(format)) {
             JsonEncoder json = new JsonEncoder();
             json.setContext(context);
             json.setWithFormattedMessage(true);
@@ -72,7 +73,7 @@ public class RelayLogging extends ContextAwareBase implements Configurator {
             json.start();
             return json;
         }
-        if (!"text".equals(format.toLowerCase(Locale.ROOT))) {
+        if (!"text".equals(format)) {
             addWarn("LOG_FORMAT=" + format + " is neither text nor json: writing text");
         }
         PatternLayoutEncoder text = new PatternLayoutEncoder();
