@@ -55,6 +55,8 @@ public class RelayConfiguration implements CamelConfiguration {
         HikariDataSource dataSource = dataSource(settings);
         stopWithCamel(context, dataSource::close);
         JournalSchema schema = JournalSchema.migrateInBackground(dataSource);
+        // Stopped before the database, even when the start fails early: the migration is let finish first.
+        stopWithCamel(context, schema::awaitEnd);
         registry.bind("journalSchema", schema);
         // Routes start consuming (webhooks, dispatch, admin) only once the journal's tables are there.
         context.addStartupListener((camel, alreadyStarted) -> schema.await());

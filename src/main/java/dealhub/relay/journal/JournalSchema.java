@@ -36,6 +36,14 @@ public final class JournalSchema {
         return new JournalSchema(migrated);
     }
 
+    /**
+     * Waits until the migration has ended, however it ended: a relay that stops (its start failed for another
+     * reason, say) must not close the database under a migration still writing to it.
+     */
+    public void awaitEnd() {
+        migrated.handle((done, failure) -> null).join();
+    }
+
     /** Returns once the tables are there; a failed migration stops the caller (and so the start) with its cause. */
     public void await() {
         try {
