@@ -55,12 +55,24 @@ public class RelayConfiguration implements CamelConfiguration {
         HikariDataSource dataSource = dataSource(settings);
         stopWithCamel(context, dataSource::close);
         JournalSchema schema = JournalSchema.migrateInBackground(dataSource);
-        // Stopped before the database, even when the start fails early: the migration is let finish first.
+        // Stopped before the database: a relay that stops lets the migration finish before the pool closes.
         stopWithCamel(context, schema::awaitEnd);
         registry.bind("journalSchema", schema);
         // Routes start consuming (webhooks, dispatch, admin) only once the journal's tables are there.
         context.addStartupListener((camel, alreadyStarted) -> schema.await());
+        try {
+            bindBeans(context, settings, registry, dataSource);
+        } catch (Exception | Error e) {
+            // Camel does not stop what was added to a context whose configuration failed: the migration must not
+            // go on writing into a database (or a folder) its caller is about to give up.
+            schema.awaitEnd();
+            throw e;
+        }
+    }
 
+    /** The beans the routes call, and the checks of the settings they are made from. */
+    private static void bindBeans(CamelContext context, Settings settings, Registry registry,
+            HikariDataSource dataSource) throws Exception {
         String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
         Duration lease = Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds"));
         if (settings.integer("relay.dispatch.lease-renew-ms") >= lease.toMillis()) {

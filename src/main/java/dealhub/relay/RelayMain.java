@@ -3,11 +3,13 @@ package dealhub.relay;
 import java.util.ArrayList;
 import java.util.List;
 
+import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.Registry;
 
 /**
  * Starts the relay. Settings come from {@code relay-defaults.properties} (built in), then
@@ -50,11 +52,13 @@ public final class RelayMain {
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 // Sink routes come from the templates in routes/, so they can only be made once those are loaded.
+                Registry registry = configured.getCamelContext().getRegistry();
                 try {
-                    configured.getCamelContext().getRegistry()
-                            .lookupByNameAndType("sinkRegistry", SinkRegistry.class)
+                    registry.lookupByNameAndType("sinkRegistry", SinkRegistry.class)
                             .createRoutes(configured.getCamelContext());
                 } catch (Exception e) {
+                    // As in RelayConfiguration: a configuration that fails lets the journal's migration finish first.
+                    registry.lookupByNameAndType("journalSchema", JournalSchema.class).awaitEnd();
                     throw new IllegalStateException(e.getMessage(), e);
                 }
             }

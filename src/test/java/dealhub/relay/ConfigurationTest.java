@@ -107,6 +107,22 @@ class ConfigurationTest {
     }
 
     @Test
+    void aRefusedStartLeavesNoMigrationWritingBehindIt() {
+        // One refusal while the beans are made, one while the sink routes are: either way the journal's migration
+        // (on a thread of its own) has ended when start-up gives up, so nothing writes into the database afterwards.
+        TestRelay.in(folder).with("relay.webhook.auth", "hmac").startFailure();
+        assertThat(migrationsRunning()).isZero();
+
+        TestRelay.in(folder.resolve("second")).with("relay.sinks.out.type", "file").startFailure();
+        assertThat(migrationsRunning()).isZero();
+    }
+
+    private static long migrationsRunning() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("journal-schema")).count();
+    }
+
+    @Test
     void basicAuthenticationAcceptsEveryConfiguredPairDuringARotation() {
         try (TestRelay relay = TestRelay.in(folder).with("relay.webhook.auth", "basic")
                 .with("relay.webhook.secrets", "dealhub:old-password,dealhub:new-password").start()) {
