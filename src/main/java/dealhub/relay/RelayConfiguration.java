@@ -53,21 +53,29 @@ public class RelayConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
 
         HikariDataSource dataSource = dataSource(settings);
-        stopWithCamel(context, dataSource::close);
+        registry.bind("relayDataSource", DataSource.class, dataSource);
         JournalSchema schema = JournalSchema.migrateInBackground(dataSource);
-        // Stopped before the database: a relay that stops lets the migration finish before the pool closes.
-        stopWithCamel(context, schema::awaitEnd);
         registry.bind("journalSchema", schema);
+        // A relay that stops lets the migration finish, then closes the pool.
+        stopWithCamel(context, () -> releaseDatabase(registry));
         // Routes start consuming (webhooks, dispatch, admin) only once the journal's tables are there.
         context.addStartupListener((camel, alreadyStarted) -> schema.await());
         try {
             bindBeans(context, settings, registry, dataSource);
         } catch (Exception | Error e) {
-            // Camel does not stop what was added to a context whose configuration failed: the migration must not
-            // go on writing into a database (or a folder) its caller is about to give up.
-            schema.awaitEnd();
+            releaseDatabase(registry);
             throw e;
         }
+    }
+
+    /**
+     * Lets the journal's migration finish, then closes the relay's pool. Camel does so when it stops; a start refused
+     * while the relay is being configured must do it itself (Camel stops nothing then), or the migration and the
+     * pool go on writing into a database its caller has given up.
+     */
+    static void releaseDatabase(Registry registry) {
+        registry.lookupByNameAndType("journalSchema", JournalSchema.class).awaitEnd();
+        registry.lookupByNameAndType("relayDataSource", HikariDataSource.class).close();
     }
 
     /** The beans the routes call, and the checks of the settings they are made from. */
@@ -96,7 +104,6 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("journalBacklogCheck",
                 new JournalHealthChecks.Backlog(journal, settings.integer("relay.health.max-backlog")));
 
-        registry.bind("relayDataSource", DataSource.class, dataSource);
         registry.bind("journal", journal);
         registry.bind("sinkRegistry", sinks);
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(

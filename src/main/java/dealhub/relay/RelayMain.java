@@ -3,7 +3,6 @@ package dealhub.relay;
 import java.util.ArrayList;
 import java.util.List;
 
-import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.main.BaseMainSupport;
@@ -57,8 +56,7 @@ public final class RelayMain {
                     registry.lookupByNameAndType("sinkRegistry", SinkRegistry.class)
                             .createRoutes(configured.getCamelContext());
                 } catch (Exception e) {
-                    // As in RelayConfiguration: a configuration that fails lets the journal's migration finish first.
-                    registry.lookupByNameAndType("journalSchema", JournalSchema.class).awaitEnd();
+                    RelayConfiguration.releaseDatabase(registry);
                     throw new IllegalStateException(e.getMessage(), e);
                 }
             }
