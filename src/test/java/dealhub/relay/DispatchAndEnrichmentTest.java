@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -211,6 +212,30 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         assertThat(relay.deliveryState("E-sink", "broken")).isEqualTo("dead");
         assertThat(relay.deliveryAttempts("E-sink", "broken")).isEqualTo(3);
         assertThat(relay.deliveryError("E-sink", "broken")).isNotBlank();
+        dealhub.verify(1, getRequestedFor(urlPathMatching("/api/v2/quote/.*")));
+    }
+
+    @Test
+    void aSinkReplayedInALaterRoundGetsTheQuoteTheOtherSinksGot() throws Exception {
+        quoteAnswers(Samples.read("get-quote-response.json"));
+        TestRelay.Builder builder = relayWithDealHub().with("relay.admin.token", "admin-token");
+        Path good = builder.fileSink("good", "*");
+        Path blocker = Files.createDirectories(folder.resolve("sinks")).resolve("late");
+        Files.writeString(blocker, "a file where the sink expects a folder");
+        builder.with("relay.sinks.late.type", "file").with("relay.sinks.late.directory", blocker.toString());
+        relay = builder.start();
+        relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-later", "Q1"));
+        await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("E-later")));
+
+        quoteAnswers("{\"status\":\"a later version of the quote\"}");
+        Files.delete(blocker);
+        HttpResponse<String> replay = relay.post("/admin/events/E-later/replay", "",
+                Map.of("Authorization", "Bearer admin-token"));
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-later")));
+
+        assertThat(replay.statusCode()).isEqualTo(202);
+        assertThat(Files.readString(blocker.resolve("quoteWon_E-later.json")))
+                .isEqualTo(Files.readString(good.resolve("quoteWon_E-later.json")));
         dealhub.verify(1, getRequestedFor(urlPathMatching("/api/v2/quote/.*")));
     }
 

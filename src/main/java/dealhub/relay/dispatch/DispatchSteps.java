@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
 import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.EventJournal.DeliveryOutcome;
 import dealhub.relay.journal.JournalEvent;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.sinks.SinkRegistry;
@@ -147,7 +148,8 @@ public class DispatchSteps {
             if (sinks.contains(sink)) {
                 deliverable.add(sink);
             } else {
-                journal.markDeliveryDead(event.eventId(), sink, 0, "sink '" + sink + "' is no longer configured");
+                journal.recordOutcome(DeliveryOutcome.deadBeforeTrying(event.eventId(), sink,
+                        "sink '" + sink + "' is no longer configured"));
             }
         }
         if (deliverable.isEmpty()) {
@@ -176,10 +178,12 @@ public class DispatchSteps {
         return exchange.getProperty(QUOTE) == null && exchange.getProperty(QuoteApi.WITHOUT_APPROVALS, false, Boolean.class);
     }
 
-    /** Keeps the fetched quote, in the journal too, so that a sink retried later gets the same document. */
-    public void quoteFetched(Exchange exchange) throws SQLException {
+    /**
+     * Keeps the fetched quote for this round's sinks. The journal keeps it with the first delivery's outcome
+     * ({@link #fetchedQuote}), so that a sink retried in a later round gets the same document.
+     */
+    public void quoteFetched(Exchange exchange) {
         String quote = exchange.getIn().getBody(String.class);
-        journal.storeQuote(eventId(exchange), quote);
         exchange.setProperty(QUOTE, quote);
         LOG.atInfo().setMessage(exchange.getProperty(QuoteApi.WITHOUT_APPROVALS, false, Boolean.class)
                         ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
@@ -257,7 +261,8 @@ public class DispatchSteps {
     public void delivered(Exchange exchange) throws SQLException {
         String sink = exchange.getProperty(SINK, String.class);
         int attempts = failedAttempts(exchange) + 1;
-        journal.markDelivered(eventId(exchange), sink, attempts);
+        journal.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, true, attempts, null,
+                fetchedQuote(exchange), isLastOfRound(exchange, sink)));
         metrics.delivery(sink, "delivered");
         outcome(LOG.atInfo(), exchange, "delivered", sink, attempts).log();
     }
@@ -266,15 +271,37 @@ public class DispatchSteps {
         String sink = exchange.getProperty(SINK, String.class);
         int attempts = failedAttempts(exchange);
         String reason = describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
-        journal.markDeliveryDead(eventId(exchange), sink, attempts, reason);
+        journal.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, false, attempts, reason,
+                fetchedQuote(exchange), isLastOfRound(exchange, sink)));
         metrics.delivery(sink, "dead");
         outcome(LOG.atWarn(), exchange, "dead: " + reason, sink, attempts).log();
     }
 
-    /** Settles the event's state from its deliveries and releases it. */
+    /**
+     * Settles the event's state from its deliveries and releases it, unless the round's last delivery did so
+     * already, in the same commit as its own outcome.
+     */
     public void finish(Exchange exchange) throws SQLException {
+        if (!exchange.getProperty(SINKS, List.class).isEmpty()) {
+            return;
+        }
         String state = journal.finish(eventId(exchange));
         LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
+    }
+
+    /**
+     * The fan-out delivers to the round's sinks one after the other, in the order of {@link #SINKS}: the last one's
+     * outcome settles the event.
+     */
+    private static boolean isLastOfRound(Exchange exchange, String sink) {
+        List<?> round = exchange.getProperty(SINKS, List.class);
+        return round != null && !round.isEmpty() && sink.equals(round.get(round.size() - 1));
+    }
+
+    /** The quote fetched from DealHub in this round, not yet in the journal; {@code null} if it came from there. */
+    private static String fetchedQuote(Exchange exchange) {
+        return exchange.getProperty(EVENT, JournalEvent.class).quote() == null
+                ? exchange.getProperty(QUOTE, String.class) : null;
     }
 
     /** One line per (event, sink) outcome, with the fields that correlate it as key-values. */

@@ -213,21 +213,45 @@ public class EventJournal {
         });
     }
 
-    /** Keeps the Get Quote response so that a retried sink delivers the document the others got. */
-    public void storeQuote(String eventId, String quote) throws SQLException {
-        commits.run(c -> execute(c, "INSERT INTO relay_quote (event_id, quote) SELECT ?, ? WHERE NOT EXISTS"
-                + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", eventId, quote, eventId));
+    /**
+     * Records how one delivery of the event ended, in one transaction with what belongs to it: the quote fetched in
+     * this round, if any, and, after the round's last delivery, the event's settlement ({@link #finish}). One commit
+     * instead of three per event: the quote is kept before any later round needs it (a sink retried or replayed gets
+     * the document the others got; the first quote kept stays), and an event is never settled while a delivery of
+     * its round is unrecorded.
+     *
+     * @return the event's new state when {@code outcome} settles it, else {@code null}
+     */
+    public String recordOutcome(DeliveryOutcome outcome) throws SQLException {
+        return commits.run(c -> {
+            if (outcome.fetchedQuote() != null) {
+                execute(c, "INSERT INTO relay_quote (event_id, quote) SELECT ?, ? WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", outcome.eventId(), outcome.fetchedQuote(),
+                        outcome.eventId());
+            }
+            execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
+                    + " worker = ? WHERE event_id = ? AND sink = ?", outcome.delivered() ? DONE : DEAD,
+                    outcome.attempts(), truncate(outcome.reason()), now(), instanceId, outcome.eventId(), outcome.sink());
+            return outcome.settles() ? settle(c, outcome.eventId()) : null;
+        });
     }
 
-    public void markDelivered(String eventId, String sink, int attempts) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = NULL, updated_at = ?,"
-                + " worker = ? WHERE event_id = ? AND sink = ?", DONE, attempts, now(), instanceId, eventId, sink);
-    }
+    /**
+     * How one (event, sink) delivery ended.
+     *
+     * @param delivered    whether the sink took the document; if not, the delivery is dead for {@code reason}
+     * @param attempts     the attempts this round made
+     * @param fetchedQuote the quote fetched from DealHub in this round, to be kept; {@code null} when none was, or
+     *                     when it came from the journal
+     * @param settles      whether this is the round's last delivery, after which the event is settled
+     */
+    public record DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
+            String fetchedQuote, boolean settles) {
 
-    public void markDeliveryDead(String eventId, String sink, int attempts, String reason) throws SQLException {
-        update("UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
-                + " worker = ? WHERE event_id = ? AND sink = ?", DEAD, attempts, truncate(reason), now(), instanceId,
-                eventId, sink);
+        /** A delivery dead before it was tried, outside any round's order (its sink is no longer configured). */
+        public static DeliveryOutcome deadBeforeTrying(String eventId, String sink, String reason) {
+            return new DeliveryOutcome(eventId, sink, false, 0, reason, null, false);
+        }
     }
 
     /** Every still-pending sink of the event is dead for one reason, e.g. enrichment failed for good. */
@@ -342,29 +366,32 @@ public class EventJournal {
 
     /**
      * Settles the event from its deliveries and gives up the lease: {@code dead} if a sink is dead, {@code pending}
-     * if one still waits (it is taken up again), else {@code done}.
+     * if one still waits (it is taken up again), else {@code done}. For a round that delivered nothing; a round's
+     * last delivery settles the event itself ({@link #recordOutcome}).
      */
     public String finish(String eventId) throws SQLException {
-        return commits.run(c -> {
-            String state = DONE;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT state FROM relay_delivery WHERE event_id = ? AND state <> ?")) {
-                ps.setString(1, eventId);
-                ps.setString(2, DONE);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (DEAD.equals(rs.getString(1))) {
-                            state = DEAD;
-                        } else if (!DEAD.equals(state)) {
-                            state = PENDING;
-                        }
+        return commits.run(c -> settle(c, eventId));
+    }
+
+    private String settle(Connection c, String eventId) throws SQLException {
+        String state = DONE;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT state FROM relay_delivery WHERE event_id = ? AND state <> ?")) {
+            ps.setString(1, eventId);
+            ps.setString(2, DONE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (DEAD.equals(rs.getString(1))) {
+                        state = DEAD;
+                    } else if (!DEAD.equals(state)) {
+                        state = PENDING;
                     }
                 }
             }
-            execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
-                    + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
-            return state;
-        });
+        }
+        execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
+                + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
+        return state;
     }
 
     private interface Binder {
@@ -432,11 +459,6 @@ public class EventJournal {
             }
         }
         return rows;
-    }
-
-    /** One small write of intake or dispatch, committed together with those of other threads. */
-    private void update(String sql, Object... args) throws SQLException {
-        commits.run(c -> execute(c, sql, args));
     }
 
     private static Timestamp now() {

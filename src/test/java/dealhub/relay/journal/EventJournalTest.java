@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import dealhub.relay.journal.EventJournal.DeliveryOutcome;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -20,10 +22,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Get Quote response lives in {@code relay_quote} since V3: a journal written before that keeps the quotes it
- * had fetched (a retried sink still gets the document the others got), and new quotes are stored once.
+ * The journal on its own, in an in-memory H2 database. The Get Quote response lives in {@code relay_quote} since V3:
+ * a journal written before that keeps the quotes it had fetched (a retried sink still gets the document the others
+ * got), and new quotes are stored once. A round of deliveries settles its event with its last outcome.
  */
-class QuoteTableMigrationTest {
+class EventJournalTest {
 
     private HikariDataSource dataSource;
     private GroupCommit commits;
@@ -80,10 +83,29 @@ class QuoteTableMigrationTest {
         journal.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
         assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly((String) null);
 
-        journal.storeQuote("E1", "{\"status\":\"Won\"}");
-        journal.storeQuote("E1", "{\"status\":\"a second fetch does not replace the first\"}");
+        journal.planDeliveries("E1", List.of("files"));
+        journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused", "{\"status\":\"Won\"}", false));
+        journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused",
+                "{\"status\":\"a second fetch does not replace the first\"}", false));
         journal.releaseLeases(List.of("E1"));
 
         assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly("{\"status\":\"Won\"}");
+    }
+
+    @Test
+    void theRoundsLastOutcomeSettlesTheEventAndReleasesItsLease() throws Exception {
+        migrate("latest");
+        journal.record(new JournalEvent("E2", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        assertThat(journal.claimDue(10)).hasSize(1);
+        assertThat(journal.planDeliveries("E2", List.of("files", "bi"))).containsExactly("bi", "files");
+
+        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}", false))).isNull();
+        assertThat(journal.detail("E2")).containsEntry("state", EventJournal.PENDING).containsEntry("lease_owner", "test");
+
+        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "files", true, 1, null, "{}", true)))
+                .isEqualTo(EventJournal.DEAD);
+        assertThat(journal.detail("E2")).containsEntry("state", EventJournal.DEAD).containsEntry("lease_owner", null)
+                .containsEntry("quote", "{}");
+        assertThat(journal.claimDue(10)).as("a settled event is not work").isEmpty();
     }
 }
