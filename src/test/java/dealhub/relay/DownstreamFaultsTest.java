@@ -113,6 +113,19 @@ class DownstreamFaultsTest extends RelayTest {
     }
 
     @Test
+    void anAnswerWithMoreThanOneJsonValueIsRetriedThenDead() {
+        // Sinks get the quote as it came, inside their document: text after the object would break every one.
+        dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("{\"status\":\"Won\"} {\"status\":\"Lost\"}")));
+        startAgainst(dealhub.baseUrl());
+
+        String reason = deadReasonAfterAllAttempts("E-two-values");
+
+        assertThat(reason).contains("not a JSON object");
+        dealhub.verify(ATTEMPTS, getRequestedFor(urlPathMatching("/api/v2/quote/.*")));
+    }
+
+    @Test
     void aDroppedConnectionIsRetriedThenDead() {
         dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*"))
                 .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));

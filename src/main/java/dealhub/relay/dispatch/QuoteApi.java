@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import dealhub.relay.QuoteIds;
 import dealhub.relay.observe.RelayMetrics;
@@ -42,7 +43,7 @@ public class QuoteApi {
     private final String featureQuery;
     private final String featureQueryWithoutApprovals;
     private final boolean asksForApprovals;
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final JsonFactory json = new JsonFactory();
     private final RelayMetrics metrics;
 
     public QuoteApi(String token, List<String> features, RelayMetrics metrics) {
@@ -92,20 +93,29 @@ public class QuoteApi {
         exchange.setProperty(STARTED, System.nanoTime());
     }
 
-    /** The quote as JSON text; anything but a JSON object is refused so that the call is tried again. */
+    /**
+     * The quote as JSON text; anything but one whole JSON object is refused so that the call is tried again. The
+     * text is checked token by token, not made into a tree: every sink gets it as it came.
+     */
     public String acceptResponse(Exchange exchange) {
         String body = exchange.getIn().getBody(String.class);
-        JsonNode quote;
-        try {
-            quote = body == null ? null : mapper.readTree(body);
-        } catch (IOException e) {
-            quote = null;
-        }
-        if (quote == null || !quote.isObject()) {
+        if (body == null || !isOneJsonObject(body)) {
             throw new MalformedQuoteException("Get Quote answered with a body that is not a JSON object");
         }
         metrics.getQuote(System.nanoTime() - exchange.getProperty(STARTED, Long.class), "200");
         return body;
+    }
+
+    private boolean isOneJsonObject(String text) {
+        try (JsonParser parser = json.createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            parser.skipChildren();
+            return parser.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
