@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
 import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.EventJournal.Claim;
 import dealhub.relay.journal.EventJournal.DeliveryOutcome;
 import dealhub.relay.journal.JournalEvent;
 import dealhub.relay.observe.RelayMetrics;
@@ -83,10 +84,10 @@ public class DispatchSteps {
      * interval) until a quarter of its capacity is free, so that it claims in batches rather than one event per
      * query. The scheduler polls again at once while this finds work or the relay is full.
      */
-    public List<JournalEvent> claim(Exchange exchange) throws SQLException, InterruptedException {
+    public List<Claim> claim(Exchange exchange) throws SQLException, InterruptedException {
         int room = awaitRoom();
-        List<JournalEvent> claimed = room > 0 ? journal.claimDue(room) : List.of();
-        claimed.forEach(event -> working.add(event.eventId()));
+        List<Claim> claimed = room > 0 ? journal.claimDue(room, sinks::subscribedTo) : List.of();
+        claimed.forEach(claim -> working.add(claim.event().eventId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() || room == 0);
         return claimed;
     }
@@ -134,17 +135,17 @@ public class DispatchSteps {
         }
     }
 
-    /** Sets the event's headers and properties and decides which sinks still need it. */
+    /** Sets the event's headers and properties and decides which of the sinks it waits for can have it. */
     public void begin(Exchange exchange) throws SQLException {
-        JournalEvent event = exchange.getIn().getBody(JournalEvent.class);
+        Claim claim = exchange.getIn().getBody(Claim.class);
+        JournalEvent event = claim.event();
         exchange.setProperty(EVENT, event);
         exchange.setProperty(QUOTE_ID, event.quoteId());
         exchange.setProperty(QUOTE, event.quote());
         setEventHeaders(exchange.getIn(), event);
 
-        List<String> pending = journal.planDeliveries(event.eventId(), sinks.subscribedTo(event.type()));
         List<String> deliverable = new ArrayList<>();
-        for (String sink : pending) {
+        for (String sink : claim.pendingSinks()) {
             if (sinks.contains(sink)) {
                 deliverable.add(sink);
             } else {

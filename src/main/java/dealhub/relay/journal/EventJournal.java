@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -88,16 +89,23 @@ public class EventJournal {
     }
 
     /**
-     * Leases up to {@code limit} pending events to this instance, oldest first, and returns them. An event whose
-     * lease ran out (its holder died or stalled) is pending work again.
+     * Leases up to {@code limit} pending events to this instance, oldest first, and returns them with the sinks each
+     * one still waits for. An event whose lease ran out (its holder died or stalled) is pending work again.
+     * <p>
+     * In the same transaction each leased event gets a delivery row for every sink {@code subscribers} names for its
+     * type (rows already there, from an earlier round, keep their state): one commit for the whole batch instead of
+     * one per event.
+     *
+     * @param subscribers the sinks that take an event type
      */
-    public List<JournalEvent> claimDue(int limit) throws SQLException {
+    public List<Claim> claimDue(int limit, Function<String, List<String>> subscribers) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
         // "ORDER BY state, received_at" is the index's order, so only the first rows are read, however long the
         // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
         // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
         // another transaction leased in the meantime is not updated, and not returned.
         List<JournalEvent> claimed = new ArrayList<>();
+        List<Claim> claims = List.of();
         try (Connection c = dataSource.getConnection()) {
             if (skipLocked == null) {
                 skipLocked = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
@@ -138,16 +146,20 @@ public class EventJournal {
                                 leased.add(claimed.get(i));
                             }
                         }
-                        claimed = withStoredQuotes(c, leased);
+                        claims = planDeliveries(c, withStoredQuotes(c, leased), subscribers);
                     }
                 }
                 c.commit();
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         }
-        return claimed;
+        return claims;
+    }
+
+    /** A leased event and the sinks whose delivery of it is still pending, in name order. */
+    public record Claim(JournalEvent event, List<String> pendingSinks) {
     }
 
     /** The events, each with its quote when one was fetched on an earlier round (a retry, a replay). */
@@ -175,42 +187,44 @@ public class EventJournal {
                 quotes.get(e.eventId()), e.receivedAt())).toList();
     }
 
-    /**
-     * Makes sure the event has a delivery row for each of {@code sinks} (rows already there keep their state), and
-     * returns the sinks whose delivery is still pending.
-     */
-    public List<String> planDeliveries(String eventId, List<String> sinks) throws SQLException {
+    /** Makes sure each event has a delivery row for each sink subscribed to its type; what is still pending. */
+    private static List<Claim> planDeliveries(Connection c, List<JournalEvent> events,
+            Function<String, List<String>> subscribers) throws SQLException {
+        if (events.isEmpty()) {
+            return List.of();
+        }
         Timestamp now = Timestamp.from(Instant.now());
-        return commits.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO relay_delivery (event_id, sink, state, attempts, updated_at)"
-                            + " SELECT ?, ?, ?, 0, ? FROM relay_event WHERE event_id = ? AND NOT EXISTS"
-                            + " (SELECT 1 FROM relay_delivery WHERE event_id = ? AND sink = ?)")) {
-                for (String sink : sinks) {
-                    ps.setString(1, eventId);
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO relay_delivery (event_id, sink, state, attempts, updated_at) SELECT ?, ?, ?, 0, ?"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM relay_delivery WHERE event_id = ? AND sink = ?)")) {
+            for (JournalEvent event : events) {
+                for (String sink : subscribers.apply(event.type())) {
+                    ps.setString(1, event.eventId());
                     ps.setString(2, sink);
                     ps.setString(3, PENDING);
                     ps.setTimestamp(4, now);
-                    ps.setString(5, eventId);
-                    ps.setString(6, eventId);
-                    ps.setString(7, sink);
+                    ps.setString(5, event.eventId());
+                    ps.setString(6, sink);
                     ps.addBatch();
                 }
-                ps.executeBatch();
             }
-            List<String> pending = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT sink FROM relay_delivery WHERE event_id = ? AND state = ? ORDER BY sink")) {
-                ps.setString(1, eventId);
-                ps.setString(2, PENDING);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        pending.add(rs.getString(1));
-                    }
+            ps.executeBatch();
+        }
+        Map<String, List<String>> pending = new HashMap<>();
+        String marks = String.join(",", Collections.nCopies(events.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement("SELECT event_id, sink FROM relay_delivery"
+                + " WHERE state = ? AND event_id IN (" + marks + ") ORDER BY event_id, sink")) {
+            ps.setString(1, PENDING);
+            for (int i = 0; i < events.size(); i++) {
+                ps.setString(i + 2, events.get(i).eventId());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    pending.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getString(2));
                 }
             }
-            return pending;
-        });
+        }
+        return events.stream().map(e -> new Claim(e, pending.getOrDefault(e.eventId(), List.of()))).toList();
     }
 
     /**

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
+import dealhub.relay.journal.EventJournal.Claim;
 import dealhub.relay.journal.EventJournal.DeliveryOutcome;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -24,9 +26,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The journal on its own, in an in-memory H2 database. The Get Quote response lives in {@code relay_quote} since V3:
  * a journal written before that keeps the quotes it had fetched (a retried sink still gets the document the others
- * got), and new quotes are stored once. A round of deliveries settles its event with its last outcome.
+ * got), and new quotes are stored once. A claim plans its events' deliveries;
+ * a round of deliveries settles its event with its last outcome.
  */
 class EventJournalTest {
+
+    private static final Function<String, List<String>> FILES_ONLY = type -> List.of("files");
 
     private HikariDataSource dataSource;
     private GroupCommit commits;
@@ -70,7 +75,8 @@ class EventJournalTest {
 
         migrate("latest");
 
-        assertThat(journal.claimDue(10)).extracting(JournalEvent::eventId, JournalEvent::quote)
+        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(Claim::event)
+                .extracting(JournalEvent::eventId, JournalEvent::quote)
                 .containsExactlyInAnyOrder(Tuple.tuple("with-quote", "{\"status\":\"Won\"}"),
                         Tuple.tuple("without-quote", null));
         assertThat(journal.detail("with-quote")).containsEntry("quote", "{\"status\":\"Won\"}");
@@ -81,23 +87,23 @@ class EventJournalTest {
     void aQuoteIsStoredOnceAndComesBackWhenTheEventIsClaimedAgain() throws Exception {
         migrate("latest");
         journal.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
-        assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly((String) null);
+        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(c -> c.event().quote()).containsExactly((String) null);
 
-        journal.planDeliveries("E1", List.of("files"));
         journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused", "{\"status\":\"Won\"}", false));
         journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused",
                 "{\"status\":\"a second fetch does not replace the first\"}", false));
         journal.releaseLeases(List.of("E1"));
 
-        assertThat(journal.claimDue(10)).extracting(JournalEvent::quote).containsExactly("{\"status\":\"Won\"}");
+        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(c -> c.event().quote())
+                .containsExactly("{\"status\":\"Won\"}");
     }
 
     @Test
     void theRoundsLastOutcomeSettlesTheEventAndReleasesItsLease() throws Exception {
         migrate("latest");
         journal.record(new JournalEvent("E2", "quoteWon", null, "Q1", "{}", null, Instant.now()));
-        assertThat(journal.claimDue(10)).hasSize(1);
-        assertThat(journal.planDeliveries("E2", List.of("files", "bi"))).containsExactly("bi", "files");
+        assertThat(journal.claimDue(10, type -> List.of("files", "bi"))).extracting(Claim::pendingSinks)
+                .containsExactly(List.of("bi", "files"));
 
         assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}", false))).isNull();
         assertThat(journal.detail("E2")).containsEntry("state", EventJournal.PENDING).containsEntry("lease_owner", "test");
@@ -106,6 +112,24 @@ class EventJournalTest {
                 .isEqualTo(EventJournal.DEAD);
         assertThat(journal.detail("E2")).containsEntry("state", EventJournal.DEAD).containsEntry("lease_owner", null)
                 .containsEntry("quote", "{}");
-        assertThat(journal.claimDue(10)).as("a settled event is not work").isEmpty();
+        assertThat(journal.claimDue(10, FILES_ONLY)).as("a settled event is not work").isEmpty();
+    }
+
+    @Test
+    void aClaimPlansEachEventsDeliveriesAndAClaimAgainKeepsWhatWasDelivered() throws Exception {
+        migrate("latest");
+        journal.record(new JournalEvent("E3", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        journal.record(new JournalEvent("E4", "user", null, null, "{}", null, Instant.now().plusMillis(1)));
+        Function<String, List<String>> subscribers = type -> type.equals("user") ? List.of("files")
+                : List.of("files", "bi");
+
+        assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
+                .containsExactly(Tuple.tuple("E3", List.of("bi", "files")), Tuple.tuple("E4", List.of("files")));
+        journal.recordOutcome(new DeliveryOutcome("E3", "bi", true, 1, null, null, false));
+        journal.releaseLeases(List.of("E3", "E4"));
+
+        assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
+                .containsExactly(Tuple.tuple("E3", List.of("files")), Tuple.tuple("E4", List.of("files")));
+        assertThat(journal.detail("E3").get("deliveries")).asList().hasSize(2);
     }
 }
