@@ -263,7 +263,7 @@ public class DispatchSteps {
         String sink = exchange.getProperty(SINK, String.class);
         int attempts = failedAttempts(exchange) + 1;
         journal.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, true, attempts, null,
-                fetchedQuote(exchange), isLastOfRound(exchange, sink)));
+                fetchedQuote(exchange)));
         metrics.delivery(sink, "delivered");
         outcome(LOG.atInfo(), exchange, "delivered", sink, attempts).log();
     }
@@ -273,14 +273,14 @@ public class DispatchSteps {
         int attempts = failedAttempts(exchange);
         String reason = describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
         journal.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, false, attempts, reason,
-                fetchedQuote(exchange), isLastOfRound(exchange, sink)));
+                fetchedQuote(exchange)));
         metrics.delivery(sink, "dead");
         outcome(LOG.atWarn(), exchange, "dead: " + reason, sink, attempts).log();
     }
 
     /**
-     * Settles the event's state from its deliveries and releases it, unless the round's last delivery did so
-     * already, in the same commit as its own outcome.
+     * Settles the event's state from its deliveries and releases it, unless it had deliveries: then the last outcome
+     * recorded settled it, in the same commit.
      */
     public void finish(Exchange exchange) throws SQLException {
         if (!exchange.getProperty(SINKS, List.class).isEmpty()) {
@@ -288,15 +288,6 @@ public class DispatchSteps {
         }
         String state = journal.finish(eventId(exchange));
         LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
-    }
-
-    /**
-     * The fan-out delivers to the round's sinks one after the other, in the order of {@link #SINKS}: the last one's
-     * outcome settles the event.
-     */
-    private static boolean isLastOfRound(Exchange exchange, String sink) {
-        List<?> round = exchange.getProperty(SINKS, List.class);
-        return round != null && !round.isEmpty() && sink.equals(round.get(round.size() - 1));
     }
 
     /** The quote fetched from DealHub in this round, not yet in the journal; {@code null} if it came from there. */

@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
@@ -229,10 +231,10 @@ public class EventJournal {
 
     /**
      * Records how one delivery of the event ended, in one transaction with what belongs to it: the quote fetched in
-     * this round, if any, and, after the round's last delivery, the event's settlement ({@link #finish}). One commit
-     * instead of three per event: the quote is kept before any later round needs it (a sink retried or replayed gets
-     * the document the others got; the first quote kept stays), and an event is never settled while a delivery of
-     * its round is unrecorded.
+     * this round, if any, and, once no delivery of the event is pending any more, the event's settlement
+     * ({@link #finish}). One commit instead of three per event: the quote is kept before any later round needs it (a
+     * sink retried or replayed gets the document the others got; the first quote kept stays), and the event stays
+     * leased to this instance while any of its deliveries is still under way.
      *
      * @return the event's new state when {@code outcome} settles it, else {@code null}
      */
@@ -246,7 +248,8 @@ public class EventJournal {
             execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
                     + " worker = ? WHERE event_id = ? AND sink = ?", outcome.delivered() ? DONE : DEAD,
                     outcome.attempts(), truncate(outcome.reason()), now(), instanceId, outcome.eventId(), outcome.sink());
-            return outcome.settles() ? settle(c, outcome.eventId()) : null;
+            Set<String> open = openDeliveryStates(c, outcome.eventId());
+            return open.contains(PENDING) ? null : settle(c, outcome.eventId(), stateOf(open));
         });
     }
 
@@ -257,14 +260,13 @@ public class EventJournal {
      * @param attempts     the attempts this round made
      * @param fetchedQuote the quote fetched from DealHub in this round, to be kept; {@code null} when none was, or
      *                     when it came from the journal
-     * @param settles      whether this is the round's last delivery, after which the event is settled
      */
     public record DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
-            String fetchedQuote, boolean settles) {
+            String fetchedQuote) {
 
-        /** A delivery dead before it was tried, outside any round's order (its sink is no longer configured). */
+        /** A delivery dead before it was tried (its sink is no longer configured). */
         public static DeliveryOutcome deadBeforeTrying(String eventId, String sink, String reason) {
-            return new DeliveryOutcome(eventId, sink, false, 0, reason, null, false);
+            return new DeliveryOutcome(eventId, sink, false, 0, reason, null);
         }
     }
 
@@ -380,29 +382,34 @@ public class EventJournal {
 
     /**
      * Settles the event from its deliveries and gives up the lease: {@code dead} if a sink is dead, {@code pending}
-     * if one still waits (it is taken up again), else {@code done}. For a round that delivered nothing; a round's
-     * last delivery settles the event itself ({@link #recordOutcome}).
+     * if one still waits (it is taken up again), else {@code done}. For a round that delivered nothing: a round's
+     * deliveries settle the event themselves ({@link #recordOutcome}).
      */
     public String finish(String eventId) throws SQLException {
-        return commits.run(c -> settle(c, eventId));
+        return commits.run(c -> settle(c, eventId, stateOf(openDeliveryStates(c, eventId))));
     }
 
-    private String settle(Connection c, String eventId) throws SQLException {
-        String state = DONE;
+    /** The event's state from the states of its deliveries that are not done. */
+    private static String stateOf(Set<String> openDeliveryStates) {
+        return openDeliveryStates.contains(DEAD) ? DEAD : openDeliveryStates.contains(PENDING) ? PENDING : DONE;
+    }
+
+    private static Set<String> openDeliveryStates(Connection c, String eventId) throws SQLException {
+        Set<String> states = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT state FROM relay_delivery WHERE event_id = ? AND state <> ?")) {
             ps.setString(1, eventId);
             ps.setString(2, DONE);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    if (DEAD.equals(rs.getString(1))) {
-                        state = DEAD;
-                    } else if (!DEAD.equals(state)) {
-                        state = PENDING;
-                    }
+                    states.add(rs.getString(1));
                 }
             }
         }
+        return states;
+    }
+
+    private String settle(Connection c, String eventId, String state) throws SQLException {
         execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
                 + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
         return state;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The journal on its own, in an in-memory H2 database. The Get Quote response lives in {@code relay_quote} since V3:
  * a journal written before that keeps the quotes it had fetched (a retried sink still gets the document the others
  * got), and new quotes are stored once. A claim plans its events' deliveries;
- * a round of deliveries settles its event with its last outcome.
+ * the outcome that leaves none of them pending settles the event.
  */
 class EventJournalTest {
 
@@ -87,28 +87,31 @@ class EventJournalTest {
     void aQuoteIsStoredOnceAndComesBackWhenTheEventIsClaimedAgain() throws Exception {
         migrate("latest");
         journal.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
-        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(c -> c.event().quote()).containsExactly((String) null);
+        Function<String, List<String>> twoSinks = type -> List.of("files", "bi");
+        assertThat(journal.claimDue(10, twoSinks)).extracting(c -> c.event().quote()).containsExactly((String) null);
 
-        journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused", "{\"status\":\"Won\"}", false));
-        journal.recordOutcome(new DeliveryOutcome("E1", "files", false, 1, "refused",
-                "{\"status\":\"a second fetch does not replace the first\"}", false));
+        // "bi" is delivered twice (a retry after a lost answer, say), each time with a quote fetched anew; "files"
+        // is still pending, so the event is claimed again.
+        journal.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null, "{\"status\":\"Won\"}"));
+        journal.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null,
+                "{\"status\":\"a second fetch does not replace the first\"}"));
         journal.releaseLeases(List.of("E1"));
 
-        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(c -> c.event().quote())
-                .containsExactly("{\"status\":\"Won\"}");
+        assertThat(journal.claimDue(10, twoSinks)).extracting(c -> c.event().quote(), Claim::pendingSinks)
+                .containsExactly(Tuple.tuple("{\"status\":\"Won\"}", List.of("files")));
     }
 
     @Test
-    void theRoundsLastOutcomeSettlesTheEventAndReleasesItsLease() throws Exception {
+    void theOutcomeThatLeavesNoDeliveryPendingSettlesTheEventAndReleasesItsLease() throws Exception {
         migrate("latest");
         journal.record(new JournalEvent("E2", "quoteWon", null, "Q1", "{}", null, Instant.now()));
         assertThat(journal.claimDue(10, type -> List.of("files", "bi"))).extracting(Claim::pendingSinks)
                 .containsExactly(List.of("bi", "files"));
 
-        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}", false))).isNull();
+        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}"))).isNull();
         assertThat(journal.detail("E2")).containsEntry("state", EventJournal.PENDING).containsEntry("lease_owner", "test");
 
-        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "files", true, 1, null, "{}", true)))
+        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "files", true, 1, null, "{}")))
                 .isEqualTo(EventJournal.DEAD);
         assertThat(journal.detail("E2")).containsEntry("state", EventJournal.DEAD).containsEntry("lease_owner", null)
                 .containsEntry("quote", "{}");
@@ -125,7 +128,7 @@ class EventJournalTest {
 
         assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
                 .containsExactly(Tuple.tuple("E3", List.of("bi", "files")), Tuple.tuple("E4", List.of("files")));
-        journal.recordOutcome(new DeliveryOutcome("E3", "bi", true, 1, null, null, false));
+        journal.recordOutcome(new DeliveryOutcome("E3", "bi", true, 1, null, null));
         journal.releaseLeases(List.of("E3", "E4"));
 
         assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
