@@ -198,9 +198,7 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         quoteAnswers(Samples.read("get-quote-response.json"));
         TestRelay.Builder builder = relayWithDealHub();
         Path good = builder.fileSink("good", "*");
-        Path blocker = Files.createDirectories(folder.resolve("sinks")).resolve("not-a-folder");
-        Files.writeString(blocker, "a file where the sink expects a folder");
-        builder.with("relay.sinks.broken.type", "file").with("relay.sinks.broken.directory", blocker.toString());
+        blockedFileSink(builder, "broken");
         relay = builder.start();
 
         relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-sink", "Q1"));
@@ -220,9 +218,7 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         quoteAnswers(Samples.read("get-quote-response.json"));
         TestRelay.Builder builder = relayWithDealHub().with("relay.admin.token", "admin-token");
         Path good = builder.fileSink("good", "*");
-        Path blocker = Files.createDirectories(folder.resolve("sinks")).resolve("late");
-        Files.writeString(blocker, "a file where the sink expects a folder");
-        builder.with("relay.sinks.late.type", "file").with("relay.sinks.late.directory", blocker.toString());
+        Path blocker = blockedFileSink(builder, "late");
         relay = builder.start();
         relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-later", "Q1"));
         await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("E-later")));
@@ -237,6 +233,15 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         assertThat(Files.readString(blocker.resolve("quoteWon_E-later.json")))
                 .isEqualTo(Files.readString(good.resolve("quoteWon_E-later.json")));
         dealhub.verify(1, getRequestedFor(urlPathMatching("/api/v2/quote/.*")));
+    }
+
+    /** A file sink whose folder is a file: it fails until that file is deleted. Returns the file. */
+    private Path blockedFileSink(TestRelay.Builder builder, String name) throws Exception {
+        Path blocker = Files.createDirectories(folder.resolve("sinks")).resolve(name);
+        Files.writeString(blocker, "a file where the sink expects a folder");
+        builder.with("relay.sinks." + name + ".type", "file").with("relay.sinks." + name + ".directory",
+                blocker.toString());
+        return blocker;
     }
 
     private static List<String> fileNames(Path folder) throws Exception {
