@@ -491,6 +491,45 @@ abstract class JdbcSinkTest {
         }
     }
 
+    @Test
+    void deliveriesWaitingForALockedQuoteLeaveTheJournalItsConnections() throws Exception {
+        quoteAnswers(Samples.read("get-quote-response.json"));
+        relay = relayWithBiSink().with("relay.datasource.pool-size", "3")
+                .with("relay.datasource.connection-timeout-ms", "1000")
+                .with("relay.retry.max-attempts", "1000").with("relay.retry.initial-delay-ms", "50")
+                .with("relay.retry.max-delay-ms", "200").start();
+        relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-first", QUOTE_ID));
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-first")));
+        String user = relay.context().resolvePropertyPlaceholders("{{relay.datasource.username}}");
+
+        // An analyst's transaction holds the quote's row: every delivery about that quote waits for it.
+        try (Connection analyst = DriverManager.getConnection(relay.databaseUrl(), user, "")) {
+            analyst.setAutoCommit(false);
+            try (PreparedStatement lock = analyst.prepareStatement(
+                    "SELECT status FROM dealhub_quote WHERE dealhub_quote_id = ? FOR UPDATE")) {
+                lock.setString(1, QUOTE_ID);
+                lock.executeQuery().close();
+            }
+            for (int i = 0; i < 6; i++) {
+                relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-waiting-" + i, QUOTE_ID));
+            }
+            await().atMost(DEADLINE).until(() -> dealhub.findAll(
+                    getRequestedFor(urlPathEqualTo("/api/v2/quote/" + QUOTE_ID))).size() >= 7);
+
+            // Meanwhile the journal still has its connections: webhooks are accepted (each one committed).
+            for (int i = 0; i < 3; i++) {
+                assertThat(relay.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-user-" + i)).statusCode())
+                        .isEqualTo(202);
+            }
+            assertThat(relay.deliveryState("E-waiting-0", "bi")).isEqualTo("pending");
+            analyst.rollback();
+        }
+        for (int i = 0; i < 6; i++) {
+            String id = "E-waiting-" + i;
+            await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState(id)));
+        }
+    }
+
     /** Waits until the quote was fetched, so its delivery is under way, and the database then kept saying no. */
     private void awaitFailingDeliveries(SwitchableProxy proxy, String quoteId) {
         await().atMost(DEADLINE).until(() -> !dealhub.findAll(

@@ -46,34 +46,43 @@ public class JdbcSink {
     private int poolSize;
     private long connectionTimeoutMs;
 
-    private DataSource dataSource;
-    private HikariDataSource ownPool;
+    private HikariDataSource pool;
     private volatile boolean schemaReady;
 
     /**
      * Picks the database and brings its BI tables up to date. In the relay's own database a failure stops the start;
      * a separate database may be down now, so its tables are then made at the first delivery that reaches it, and
      * webhooks keep being accepted meanwhile.
+     * <p>
+     * Either way the sink has a pool of its own, of {@code pool-size} connections: a delivery that waits (for a
+     * connection, for the row lock of a quote that other events are updating) never holds a connection the journal
+     * needs to accept webhooks, record outcomes and renew leases.
      */
     public void start() {
-        if (url == null || url.isBlank()) {
-            dataSource = relayDataSource;
+        HikariConfig config = new HikariConfig();
+        boolean relayDatabase = url == null || url.isBlank();
+        if (relayDatabase) {
+            if (!(relayDataSource instanceof HikariDataSource relayPool)) {
+                throw new IllegalStateException("sink " + sinkName + ": the relay's database is not a HikariCP pool");
+            }
+            relayPool.copyStateTo(config);
+        } else {
+            config.setJdbcUrl(url);
+            config.setUsername(username);
+            config.setPassword(password);
+            // Build the pool even when the database is down: deliveries wait and retry, intake goes on.
+            config.setInitializationFailTimeout(-1);
+        }
+        config.setPoolName("sink-" + sinkName);
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(connectionTimeoutMs);
+        pool = new HikariDataSource(config);
+        if (relayDatabase) {
             // The BI migrations baseline a non-empty schema: the journal's tables must be there first.
             journalSchema.await();
             migrate();
             return;
         }
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("sink-" + sinkName);
-        config.setJdbcUrl(url);
-        config.setUsername(username);
-        config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
-        config.setConnectionTimeout(connectionTimeoutMs);
-        // Build the pool even when the database is down: deliveries wait and retry, intake goes on.
-        config.setInitializationFailTimeout(-1);
-        ownPool = new HikariDataSource(config);
-        dataSource = ownPool;
         try {
             migrate();
         } catch (RuntimeException e) {
@@ -83,8 +92,8 @@ public class JdbcSink {
     }
 
     public void close() {
-        if (ownPool != null) {
-            ownPool.close();
+        if (pool != null) {
+            pool.close();
         }
     }
 
@@ -94,7 +103,7 @@ public class JdbcSink {
             migrate();
         }
         JsonNode parsed = parse(document);
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = pool.getConnection()) {
             try {
                 connection.setAutoCommit(false);
                 tables.write(connection, parsed);
@@ -105,7 +114,7 @@ public class JdbcSink {
                         && sql.getSQLState().startsWith(SQL_DATA_EXCEPTION)) {
                     throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
                 }
-                BrokenConnections.evictIfBroken(dataSource, connection, "sink " + sinkName);
+                BrokenConnections.evictIfBroken(pool, connection, "sink " + sinkName);
                 throw e;
             }
         }
@@ -117,7 +126,7 @@ public class JdbcSink {
         }
         // Its own migrations and history table: in the relay's database they live beside the journal's, whose
         // tables make the schema non-empty, hence the baseline below version 1.
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/bi").table("dealhub_bi_schema_history")
+        Flyway.configure().dataSource(pool).locations("classpath:db/bi").table("dealhub_bi_schema_history")
                 .baselineOnMigrate(true).baselineVersion("0").load().migrate();
         schemaReady = true;
     }
