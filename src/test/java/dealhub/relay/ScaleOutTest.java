@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two relay instances behind a load balancer share one PostgreSQL journal: each (event, sink) pair is delivered
- * exactly once, by one of them, and both do part of the work.
+ * exactly once, by one of them, and both do part of the work. Leases: an instance that claims again an event it is
+ * still working on (its lease ran out under it) does not dispatch it a second time.
  */
 class ScaleOutTest {
 
@@ -97,6 +100,28 @@ class ScaleOutTest {
             long busiest = ((Number) a.queryOne("SELECT max(n) FROM (SELECT count(*) AS n FROM relay_delivery"
                     + " GROUP BY worker) AS per_worker")).longValue();
             assertThat(busiest).isLessThan((long) (2 * EVENTS * 0.8));
+        }
+    }
+
+    @Test
+    void anEventWhoseLeaseRanOutWhileItsInstanceWorksOnItIsNotDispatchedTwiceByIt() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/slow")).willReturn(aResponse().withStatus(204).withFixedDelay(3000)));
+        try (TestRelay relay = TestRelay.in(first).with("relay.sinks.slow.type", "http")
+                .with("relay.sinks.slow.url", receiver.baseUrl() + "/slow")
+                .with("relay.dispatch.poll-interval-ms", "20").start()) {
+            relay.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-slow"));
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> receiver.findAll(postRequestedFor(urlEqualTo("/slow"))).size() == 1);
+
+            // The lease runs out under the delivery, as when renewing it failed: the next claim takes it again.
+            try (Connection c = relay.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE relay_event SET lease_until = TIMESTAMP '2000-01-01 00:00:00'"
+                        + " WHERE event_id = 'E-slow'");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(relay.eventState("E-slow")));
+
+            assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/slow")))).hasSize(1);
+            assertThat(relay.deliveryAttempts("E-slow", "slow")).isEqualTo(1);
         }
     }
 

@@ -87,9 +87,10 @@ public class DispatchSteps {
     public List<Claim> claim(Exchange exchange) throws SQLException, InterruptedException {
         int room = awaitRoom();
         List<Claim> claimed = room > 0 ? journal.claimDue(room, sinks::subscribedTo) : List.of();
-        claimed.forEach(claim -> working.add(claim.event().eventId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() || room == 0);
-        return claimed;
+        // An event whose lease ran out while this instance still works on it (its renewal failed: the database was
+        // too busy, say) comes back leased to this instance again: it is not dispatched a second time beside itself.
+        return claimed.stream().filter(claim -> working.add(claim.event().eventId())).toList();
     }
 
     private int awaitRoom() throws InterruptedException {
