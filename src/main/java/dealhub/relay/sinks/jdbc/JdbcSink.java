@@ -59,8 +59,27 @@ public class JdbcSink {
      * needs to accept webhooks, record outcomes and renew leases.
      */
     public void start() {
-        HikariConfig config = new HikariConfig();
         boolean relayDatabase = url == null || url.isBlank();
+        if (relayDatabase) {
+            // The BI migrations baseline a non-empty schema: the journal's tables must be there first. Awaited before
+            // the pool exists, so that a start refused here leaves no pool filling itself behind.
+            journalSchema.await();
+        }
+        pool = new HikariDataSource(poolConfig(relayDatabase));
+        try {
+            migrate();
+        } catch (RuntimeException e) {
+            if (relayDatabase) {
+                close();
+                throw e;
+            }
+            LOG.warn("sink {}: the BI database is not ready ({}); its tables are made at the first delivery",
+                    sinkName, e.getMessage());
+        }
+    }
+
+    private HikariConfig poolConfig(boolean relayDatabase) {
+        HikariConfig config = new HikariConfig();
         if (relayDatabase) {
             if (!(relayDataSource instanceof HikariDataSource relayPool)) {
                 throw new IllegalStateException("sink " + sinkName + ": the relay's database is not a HikariCP pool");
@@ -76,19 +95,7 @@ public class JdbcSink {
         config.setPoolName("sink-" + sinkName);
         config.setMaximumPoolSize(poolSize);
         config.setConnectionTimeout(connectionTimeoutMs);
-        pool = new HikariDataSource(config);
-        if (relayDatabase) {
-            // The BI migrations baseline a non-empty schema: the journal's tables must be there first.
-            journalSchema.await();
-            migrate();
-            return;
-        }
-        try {
-            migrate();
-        } catch (RuntimeException e) {
-            LOG.warn("sink {}: the BI database is not ready ({}); its tables are made at the first delivery",
-                    sinkName, e.getMessage());
-        }
+        return config;
     }
 
     public void close() {
