@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import dealhub.relay.BrokenConnections;
+import dealhub.relay.sql.BrokenConnections;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import dealhub.relay.BrokenConnections;
+import dealhub.relay.sql.BrokenConnections;
 import dealhub.relay.dispatch.PermanentDeliveryException;
 import dealhub.relay.journal.JournalSchema;
 

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.sql;
 
 import java.sql.Connection;
 import java.sql.SQLException;
