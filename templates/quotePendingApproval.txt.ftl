@@ -1,5 +1,5 @@
 <#-- Mail for quotePendingApproval. The first line is the subject; the rest is the plain-text body.
-     Variables: README.md, "Email and HTTP sinks". Saved changes apply from the next mail on. -->
+     Variables: docs/sinks.md, "Templates". Saved changes apply from the next mail on. -->
 Subject: Approval needed: ${quote_name} (${quote_number}) for ${account_name}
 Quote "${quote_name}" (${quote_number}) for ${account_name} is waiting for approval.
 

@@ -1,5 +1,5 @@
 <#-- Mail for quoteWon. The first line is the subject; the rest is the plain-text body.
-     Variables: README.md, "Email and HTTP sinks". Saved changes apply from the next mail on. -->
+     Variables: docs/sinks.md, "Templates". Saved changes apply from the next mail on. -->
 Subject: Quote won: ${account_name} - ${net_total} ${currency} (${quote_number})
 Quote "${quote_name}" (${quote_number}) for ${account_name} is won.
 

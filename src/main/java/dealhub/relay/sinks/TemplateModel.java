@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The variables a sink template sees (README, "Email and HTTP sinks"), taken from the document every sink receives.
+ * The variables a sink template sees (docs/sinks.md, "Templates"), taken from the document every sink receives.
  * Every named fact is a string, empty when DealHub did not send it, so a template never fails on a missing field;
  * facts are single lines, so a value cannot start a new line in a subject or a header of the template's making.
  */

@@ -86,8 +86,9 @@ class ConfigurationReferenceTest {
             }
         }
 
-        assertThat(keys).as("keys of %s documented in README.md or docs/", SHIPPED)
-                .allSatisfy(key -> assertThat(docs).contains("`" + key + "`"));
+        List<String> undocumented = keys.stream().filter(key -> docs.indexOf("`" + key + "`") < 0).toList();
+
+        assertThat(undocumented).as("keys of %s found nowhere in README.md or docs/*.md", SHIPPED).isEmpty();
     }
 
     /** The keys in the first cell of each table row, {@code | `key` | …}. */
