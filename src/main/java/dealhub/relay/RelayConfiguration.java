@@ -15,18 +15,25 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dealhub.relay.admin.AdminApi;
-import dealhub.relay.dispatch.DispatchSteps;
-import dealhub.relay.dispatch.QuoteApi;
+import dealhub.relay.dealhub.DealHubSimulator;
+import dealhub.relay.dealhub.QuoteApi;
+import dealhub.relay.dispatch.Deliveries;
+import dealhub.relay.dispatch.Enrichment;
 import dealhub.relay.dispatch.FailedAttempt;
+import dealhub.relay.dispatch.Failures;
+import dealhub.relay.dispatch.Leases;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
-import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.DeliveryOutcomes;
+import dealhub.relay.journal.EventStore;
 import dealhub.relay.journal.GroupCommit;
+import dealhub.relay.journal.JournalQueries;
 import dealhub.relay.journal.JournalSchema;
+import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.RelayMetrics;
-import dealhub.relay.simulator.DealHubSimulator;
+import dealhub.relay.reply.JsonReply;
 import dealhub.relay.sinks.SafeFileNames;
 import dealhub.relay.sinks.SinkRegistry;
 
@@ -90,7 +97,10 @@ public class RelayConfiguration implements CamelConfiguration {
         // Stopped before the database: it finishes the writes already handed in.
         GroupCommit commits = new GroupCommit(dataSource, settings.integer("relay.journal.max-batch"), "journal-writer");
         stopWithCamel(context, commits::close);
-        EventJournal journal = new EventJournal(dataSource, commits, instanceId, lease);
+        EventStore events = new EventStore(commits);
+        WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease);
+        DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
+        JournalQueries queries = new JournalQueries(dataSource);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
 
         // The registry Camel serves at /observe/metrics, so the relay's meters appear next to Camel's own.
@@ -99,30 +109,32 @@ public class RelayConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
-        RelayMetrics metrics = new RelayMetrics(meters, journal);
+        RelayMetrics metrics = new RelayMetrics(meters, queries);
         registry.bind("journalDatabaseCheck", new JournalHealthChecks.Database(dataSource));
         registry.bind("journalBacklogCheck",
-                new JournalHealthChecks.Backlog(journal, settings.integer("relay.health.max-backlog")));
+                new JournalHealthChecks.Backlog(queries, settings.integer("relay.health.max-backlog")));
 
-        registry.bind("journal", journal);
         registry.bind("sinkRegistry", sinks);
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(
                 WebhookAuthenticator.Mode.of(settings.string("relay.webhook.auth")),
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
-        registry.bind("webhookIntake", new WebhookIntake(journal, metrics));
+        registry.bind("webhookIntake", new WebhookIntake(events, metrics));
         registry.bind("jsonReply", new JsonReply());
         QuoteApi quoteApi = new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
                 settings.list("dealhub.api.features"), metrics);
         registry.bind("quoteApi", quoteApi);
-        DispatchSteps dispatchSteps = new DispatchSteps(journal, sinks, quoteApi, metrics,
-                settings.integer("relay.dispatch.capacity"), settings.integer("relay.dispatch.poll-interval-ms"));
-        registry.bind("dispatchSteps", dispatchSteps);
+        Leases leases = new Leases(workQueue, sinks, settings.integer("relay.dispatch.capacity"),
+                settings.integer("relay.dispatch.poll-interval-ms"));
+        registry.bind("leases", leases);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
-        stopWithCamel(context, dispatchSteps::releaseLeases);
+        stopWithCamel(context, leases::releaseLeases);
+        registry.bind("enrichment", new Enrichment(quoteApi, outcomes));
+        registry.bind("deliveries", new Deliveries(outcomes, sinks, metrics));
+        registry.bind("failures", new Failures());
 
         registry.bind("safeFileNames", new SafeFileNames());
-        registry.bind("adminApi", new AdminApi(journal, settings.optional("relay.admin.token").orElse(null)));
+        registry.bind("adminApi", new AdminApi(queries, outcomes, settings.optional("relay.admin.token").orElse(null)));
 
         RedeliveryPolicy retry = retryPolicy(settings);
         registry.bind("retryPolicy", retry);

@@ -45,7 +45,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 
-import dealhub.relay.dispatch.PermanentDeliveryException;
+import dealhub.relay.sinks.PermanentDeliveryException;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;

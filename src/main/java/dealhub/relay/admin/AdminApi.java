@@ -9,9 +9,12 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dealhub.relay.intake.RejectedWebhookException;
+import dealhub.relay.reply.BadRequestException;
 import dealhub.relay.intake.WebhookAuthenticator;
-import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.DeliveryOutcomes;
+import dealhub.relay.journal.JournalQueries;
+import dealhub.relay.journal.JournalState;
+import dealhub.relay.reply.AdminReply;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -26,24 +29,26 @@ import org.slf4j.LoggerFactory;
 public class AdminApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
-    private static final Set<String> STATES = Set.of(EventJournal.PENDING, EventJournal.DONE, EventJournal.DEAD);
+    private static final Set<String> STATES = Set.of(JournalState.PENDING, JournalState.DONE, JournalState.DEAD);
     private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9 _.-]{1,64}");
     private static final int MAX_LIMIT = 1000;
 
-    private final EventJournal journal;
+    private final JournalQueries journal;
+    private final DeliveryOutcomes outcomes;
     private final WebhookAuthenticator authenticator;
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** @param token the admin token, or {@code null} to keep the API off */
-    public AdminApi(EventJournal journal, String token) {
+    public AdminApi(JournalQueries journal, DeliveryOutcomes outcomes, String token) {
         this.journal = journal;
+        this.outcomes = outcomes;
         this.authenticator = token == null ? null
                 : new WebhookAuthenticator(WebhookAuthenticator.Mode.BEARER, List.of(token));
     }
 
     public void authorize(@Header("Authorization") String authorization) {
         if (authenticator == null) {
-            throw new RejectedWebhookException(404, "not found");
+            throw new BadRequestException(404, "not found");
         }
         authenticator.authenticate(authorization);
     }
@@ -52,10 +57,10 @@ public class AdminApi {
     public AdminReply list(@Header("state") String state, @Header("type") String type, @Header("limit") String limit)
             throws SQLException {
         if (state != null && !STATES.contains(state)) {
-            throw new RejectedWebhookException(400, "state must be one of pending, done, dead");
+            throw new BadRequestException(400, "state must be one of pending, done, dead");
         }
         if (type != null && !EVENT_TYPE.matcher(type).matches()) {
-            throw new RejectedWebhookException(400, "type must be an event type");
+            throw new BadRequestException(400, "type must be an event type");
         }
         return new AdminReply(200, Map.of("events", journal.list(state, type, limit(limit))));
     }
@@ -64,7 +69,7 @@ public class AdminApi {
     public AdminReply event(@Header("eventId") String eventId) throws Exception {
         Map<String, Object> event = journal.detail(eventId);
         if (event == null) {
-            throw new RejectedWebhookException(404, "no such event");
+            throw new BadRequestException(404, "no such event");
         }
         for (String json : List.of("payload", "quote")) {
             Object text = event.get(json);
@@ -76,9 +81,9 @@ public class AdminApi {
     /** {@code POST /admin/events/{eventId}/replay}: its dead deliveries go round again; delivered ones do not. */
     public AdminReply replay(@Header("eventId") String eventId) throws SQLException {
         if (journal.detail(eventId) == null) {
-            throw new RejectedWebhookException(404, "no such event");
+            throw new BadRequestException(404, "no such event");
         }
-        int deliveries = journal.replay(eventId);
+        int deliveries = outcomes.replay(eventId);
         LOG.info("event_id={} replay requested: {} dead deliveries pending again", eventId, deliveries);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("event_id", eventId);
@@ -88,16 +93,16 @@ public class AdminApi {
 
     /** {@code POST /admin/replay?state=dead}: every dead delivery goes round again. */
     public AdminReply replayAll(@Header("state") String state) throws SQLException {
-        if (!EventJournal.DEAD.equals(state)) {
-            throw new RejectedWebhookException(400, "only state=dead can be replayed in bulk");
+        if (!JournalState.DEAD.equals(state)) {
+            throw new BadRequestException(400, "only state=dead can be replayed in bulk");
         }
-        int deliveries = journal.replayAllDead();
+        int deliveries = outcomes.replayAllDead();
         LOG.info("bulk replay requested: {} dead deliveries pending again", deliveries);
         return new AdminReply(deliveries > 0 ? 202 : 200, Map.of("replayed_deliveries", deliveries));
     }
 
     public AdminReply failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
-        if (failure instanceof RejectedWebhookException rejected) {
+        if (failure instanceof BadRequestException rejected) {
             return new AdminReply(rejected.status(), Map.of("error", rejected.getMessage()));
         }
         LOG.error("admin request failed", failure);
@@ -116,6 +121,6 @@ public class AdminApi {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new RejectedWebhookException(400, "limit must be a whole number from 1 to " + MAX_LIMIT);
+        throw new BadRequestException(400, "limit must be a whole number from 1 to " + MAX_LIMIT);
     }
 }

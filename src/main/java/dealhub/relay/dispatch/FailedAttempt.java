@@ -12,6 +12,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 import dealhub.relay.observe.RelayMetrics;
+import dealhub.relay.dealhub.QuoteApi;
 
 /**
  * Runs right after each failed attempt, before Camel's error handler decides what comes next (the retry

@@ -7,6 +7,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
+import dealhub.relay.reply.BadRequestException;
+
 import org.apache.camel.Header;
 
 /**
@@ -94,8 +96,8 @@ public class WebhookAuthenticator {
         }
     }
 
-    private RejectedWebhookException unauthorized() {
-        return new RejectedWebhookException(401, "missing or invalid credentials");
+    private BadRequestException unauthorized() {
+        return new BadRequestException(401, "missing or invalid credentials");
     }
 
     private static byte[] sha256(String value) {

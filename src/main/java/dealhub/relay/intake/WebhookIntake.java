@@ -2,9 +2,11 @@ package dealhub.relay.intake;
 
 import java.sql.SQLException;
 
-import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.EventStore;
 import dealhub.relay.journal.JournalEvent;
 import dealhub.relay.observe.RelayMetrics;
+import dealhub.relay.reply.BadRequestException;
+import dealhub.relay.reply.Receipt;
 
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
@@ -17,10 +19,10 @@ public class WebhookIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookIntake.class);
 
-    private final EventJournal journal;
+    private final EventStore journal;
     private final RelayMetrics metrics;
 
-    public WebhookIntake(EventJournal journal, RelayMetrics metrics) {
+    public WebhookIntake(EventStore journal, RelayMetrics metrics) {
         this.journal = journal;
         this.metrics = metrics;
     }
@@ -39,7 +41,7 @@ public class WebhookIntake {
     /** The answer to a request that failed: what the sender did wrong, or that it may try again later. */
     public Receipt rejection(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
         Receipt receipt;
-        if (failure instanceof RejectedWebhookException rejected) {
+        if (failure instanceof BadRequestException rejected) {
             LOG.atInfo().setMessage("rejected: " + rejected.getMessage()).addKeyValue("status", rejected.status()).log();
             receipt = Receipt.rejected(rejected.status(), rejected.getMessage());
         } else if (failure instanceof SQLException) {

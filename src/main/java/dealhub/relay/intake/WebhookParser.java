@@ -1,6 +1,6 @@
 package dealhub.relay.intake;
 
-import static dealhub.relay.JsonFields.field;
+import static dealhub.relay.dealhub.JsonFields.field;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -27,8 +27,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 
-import dealhub.relay.QuoteIds;
+import dealhub.relay.dealhub.QuoteIds;
 import dealhub.relay.journal.JournalEvent;
+import dealhub.relay.reply.BadRequestException;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -120,7 +121,7 @@ public class WebhookParser {
         String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json") && !(mediaType.startsWith("application/")
                 && mediaType.endsWith("+json"))) {
-            throw new RejectedWebhookException(415, "Content-Type must be application/json");
+            throw new BadRequestException(415, "Content-Type must be application/json");
         }
     }
 
@@ -258,8 +259,8 @@ public class WebhookParser {
         return id.textValue();
     }
 
-    private static RejectedWebhookException badRequest(String message) {
-        return new RejectedWebhookException(400, message);
+    private static BadRequestException badRequest(String message) {
+        return new BadRequestException(400, message);
     }
 
     /** Jackson's reason with the position, without its internals, on one bounded line. */

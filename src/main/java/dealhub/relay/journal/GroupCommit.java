@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 import dealhub.relay.sql.BrokenConnections;
+import dealhub.relay.sql.Sql;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,7 +153,7 @@ public final class GroupCommit implements AutoCloseable {
                     batch.get(i).complete(results.get(i));
                 }
             } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
+                Sql.rollback(c, e);
                 BrokenConnections.evictIfBroken(dataSource, c, name);
                 failure = e;
             }
@@ -183,29 +184,12 @@ public final class GroupCommit implements AutoCloseable {
         return new SQLException(name + " is closed", "08003");
     }
 
-    private static void rollback(Connection c, Exception cause) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
     /**
      * Data exceptions (class 22), integrity constraint violations (23) and runtime exceptions belong to one unit;
      * a transaction rolled back for a deadlock or a serialization failure (40) may succeed in a smaller one.
      */
     private static boolean isWorthRunningAlone(Exception e) {
-        if (e instanceof RuntimeException) {
-            return true;
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("22")
-                    || s.getSQLState().startsWith("23") || s.getSQLState().startsWith("40"))) {
-                return true;
-            }
-        }
-        return false;
+        return e instanceof RuntimeException || Sql.hasStateClass(e, "22", "23", "40");
     }
 
     private static final class Task<T> {

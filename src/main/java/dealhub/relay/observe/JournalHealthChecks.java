@@ -5,7 +5,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.JournalQueries;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -48,10 +48,10 @@ public final class JournalHealthChecks {
     /** Ready only while the backlog of unsettled events stays below the configured bound. */
     public static class Backlog extends AbstractHealthCheck {
 
-        private final EventJournal journal;
+        private final JournalQueries journal;
         private final long maxBacklog;
 
-        public Backlog(EventJournal journal, long maxBacklog) {
+        public Backlog(JournalQueries journal, long maxBacklog) {
             super("relay", "journal-backlog");
             this.journal = journal;
             this.maxBacklog = maxBacklog;

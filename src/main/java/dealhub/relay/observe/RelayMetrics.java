@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import dealhub.relay.journal.EventJournal;
+import dealhub.relay.journal.JournalQueries;
 
 /**
  * The relay's own meters, next to Camel's, in the Prometheus registry served at {@code /observe/metrics}.
@@ -22,7 +22,7 @@ public class RelayMetrics {
 
     private final MeterRegistry registry;
 
-    public RelayMetrics(MeterRegistry registry, EventJournal journal) {
+    public RelayMetrics(MeterRegistry registry, JournalQueries journal) {
         this.registry = registry;
         // The journal is the truth, so the gauges ask it (on each scrape) rather than count in memory.
         gauge("dealhub_journal_backlog", "Events accepted and not yet settled", journal,
@@ -63,11 +63,11 @@ public class RelayMetrics {
         Gauge.builder(name, source, value).description(description).register(registry);
     }
 
-    private static EventJournal.Backlog backlog(EventJournal journal) {
+    private static JournalQueries.Backlog backlog(JournalQueries journal) {
         try {
             return journal.backlog();
         } catch (SQLException e) {
-            return new EventJournal.Backlog(-1, null);
+            return new JournalQueries.Backlog(-1, null);
         }
     }
 

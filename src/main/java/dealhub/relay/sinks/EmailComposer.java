@@ -13,7 +13,6 @@ import jakarta.mail.internet.InternetAddress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dealhub.relay.dispatch.PermanentDeliveryException;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;

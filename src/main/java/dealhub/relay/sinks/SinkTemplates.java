@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import dealhub.relay.dispatch.PermanentDeliveryException;
 
 import freemarker.cache.FileTemplateLoader;
 import freemarker.core.TemplateClassResolver;

@@ -41,7 +41,7 @@ class GroupCommitTest {
 
     private HikariDataSource dataSource;
     private GroupCommit commits;
-    private EventJournal journal;
+    private EventStore journal;
     private ExecutorService callers;
 
     @BeforeEach
@@ -53,7 +53,7 @@ class GroupCommitTest {
         dataSource = new HikariDataSource(config);
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
         commits = new GroupCommit(dataSource, 256, "test-journal-writer");
-        journal = new EventJournal(dataSource, commits, "test", Duration.ofMinutes(1));
+        journal = new EventStore(commits);
         callers = Executors.newFixedThreadPool(64);
     }
 
@@ -193,7 +193,7 @@ class GroupCommitTest {
             try (HikariDataSource remote = new HikariDataSource(config);
                  GroupCommit remoteCommits = new GroupCommit(remote, 16, "test-remote-writer")) {
                 Flyway.configure().dataSource(remote).locations("classpath:db/migration").load().migrate();
-                EventJournal remoteJournal = new EventJournal(remote, remoteCommits, "test", Duration.ofMinutes(1));
+                EventStore remoteJournal = new EventStore(remoteCommits);
                 assertThat(remoteJournal.record(event("BEFORE"))).isTrue();
 
                 proxy.down();

@@ -13,7 +13,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dealhub.relay.sql.BrokenConnections;
-import dealhub.relay.dispatch.PermanentDeliveryException;
+import dealhub.relay.sinks.PermanentDeliveryException;
 import dealhub.relay.journal.JournalSchema;
 
 import org.flywaydb.core.Flyway;

@@ -1,6 +1,6 @@
 package dealhub.relay.sinks.jdbc;
 
-import static dealhub.relay.JsonFields.field;
+import static dealhub.relay.dealhub.JsonFields.field;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -20,7 +20,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dealhub.relay.dispatch.PermanentDeliveryException;
+import dealhub.relay.sinks.PermanentDeliveryException;
 
 import org.jsoup.Jsoup;
 

@@ -1,10 +1,10 @@
-package dealhub.relay.intake;
+package dealhub.relay.reply;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import dealhub.relay.JsonReply;
+import dealhub.relay.reply.JsonReply;
 
 /** What the relay answers a webhook: the HTTP status and a small JSON body. */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.reply;
 
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;

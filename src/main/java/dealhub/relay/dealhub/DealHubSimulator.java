@@ -1,4 +1,4 @@
-package dealhub.relay.simulator;
+package dealhub.relay.dealhub;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dealhub.relay.QuoteIds;
+import dealhub.relay.dealhub.QuoteIds;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
-import dealhub.relay.journal.EventJournal.Claim;
-import dealhub.relay.journal.EventJournal.DeliveryOutcome;
+import dealhub.relay.journal.DeliveryOutcomes.DeliveryOutcome;
+import dealhub.relay.journal.WorkQueue.Claim;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -29,13 +29,16 @@ import org.junit.jupiter.api.Test;
  * got), and new quotes are stored once. A claim plans its events' deliveries;
  * the outcome that leaves none of them pending settles the event.
  */
-class EventJournalTest {
+class JournalTest {
 
     private static final Function<String, List<String>> FILES_ONLY = type -> List.of("files");
 
     private HikariDataSource dataSource;
     private GroupCommit commits;
-    private EventJournal journal;
+    private EventStore events;
+    private WorkQueue queue;
+    private DeliveryOutcomes outcomes;
+    private JournalQueries queries;
 
     @BeforeEach
     void start() {
@@ -44,7 +47,10 @@ class EventJournalTest {
         config.setUsername("sa");
         dataSource = new HikariDataSource(config);
         commits = new GroupCommit(dataSource, 16, "test-journal-writer");
-        journal = new EventJournal(dataSource, commits, "test", Duration.ofMinutes(1));
+        events = new EventStore(commits);
+        queue = new WorkQueue(dataSource, "test", Duration.ofMinutes(1));
+        outcomes = new DeliveryOutcomes(dataSource, commits, "test");
+        queries = new JournalQueries(dataSource);
     }
 
     @AfterEach
@@ -75,64 +81,64 @@ class EventJournalTest {
 
         migrate("latest");
 
-        assertThat(journal.claimDue(10, FILES_ONLY)).extracting(Claim::event)
+        assertThat(queue.claimDue(10, FILES_ONLY)).extracting(Claim::event)
                 .extracting(JournalEvent::eventId, JournalEvent::quote)
                 .containsExactlyInAnyOrder(Tuple.tuple("with-quote", "{\"status\":\"Won\"}"),
                         Tuple.tuple("without-quote", null));
-        assertThat(journal.detail("with-quote")).containsEntry("quote", "{\"status\":\"Won\"}");
-        assertThat(journal.detail("without-quote")).containsEntry("quote", null);
+        assertThat(queries.detail("with-quote")).containsEntry("quote", "{\"status\":\"Won\"}");
+        assertThat(queries.detail("without-quote")).containsEntry("quote", null);
     }
 
     @Test
     void aQuoteIsStoredOnceAndComesBackWhenTheEventIsClaimedAgain() throws Exception {
         migrate("latest");
-        journal.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        events.record(new JournalEvent("E1", "quoteWon", null, "Q1", "{}", null, Instant.now()));
         Function<String, List<String>> twoSinks = type -> List.of("files", "bi");
-        assertThat(journal.claimDue(10, twoSinks)).extracting(c -> c.event().quote()).containsExactly((String) null);
+        assertThat(queue.claimDue(10, twoSinks)).extracting(c -> c.event().quote()).containsExactly((String) null);
 
         // "bi" is delivered twice (a retry after a lost answer, say), each time with a quote fetched anew; "files"
         // is still pending, so the event is claimed again.
-        journal.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null, "{\"status\":\"Won\"}"));
-        journal.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null,
+        outcomes.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null, "{\"status\":\"Won\"}"));
+        outcomes.recordOutcome(new DeliveryOutcome("E1", "bi", true, 1, null,
                 "{\"status\":\"a second fetch does not replace the first\"}"));
-        journal.releaseLeases(List.of("E1"));
+        queue.releaseLeases(List.of("E1"));
 
-        assertThat(journal.claimDue(10, twoSinks)).extracting(c -> c.event().quote(), Claim::pendingSinks)
+        assertThat(queue.claimDue(10, twoSinks)).extracting(c -> c.event().quote(), Claim::pendingSinks)
                 .containsExactly(Tuple.tuple("{\"status\":\"Won\"}", List.of("files")));
     }
 
     @Test
     void theOutcomeThatLeavesNoDeliveryPendingSettlesTheEventAndReleasesItsLease() throws Exception {
         migrate("latest");
-        journal.record(new JournalEvent("E2", "quoteWon", null, "Q1", "{}", null, Instant.now()));
-        assertThat(journal.claimDue(10, type -> List.of("files", "bi"))).extracting(Claim::pendingSinks)
+        events.record(new JournalEvent("E2", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        assertThat(queue.claimDue(10, type -> List.of("files", "bi"))).extracting(Claim::pendingSinks)
                 .containsExactly(List.of("bi", "files"));
 
-        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}"))).isNull();
-        assertThat(journal.detail("E2")).containsEntry("state", EventJournal.PENDING).containsEntry("lease_owner", "test");
+        assertThat(outcomes.recordOutcome(new DeliveryOutcome("E2", "bi", false, 3, "refused", "{}"))).isNull();
+        assertThat(queries.detail("E2")).containsEntry("state", JournalState.PENDING).containsEntry("lease_owner", "test");
 
-        assertThat(journal.recordOutcome(new DeliveryOutcome("E2", "files", true, 1, null, "{}")))
-                .isEqualTo(EventJournal.DEAD);
-        assertThat(journal.detail("E2")).containsEntry("state", EventJournal.DEAD).containsEntry("lease_owner", null)
+        assertThat(outcomes.recordOutcome(new DeliveryOutcome("E2", "files", true, 1, null, "{}")))
+                .isEqualTo(JournalState.DEAD);
+        assertThat(queries.detail("E2")).containsEntry("state", JournalState.DEAD).containsEntry("lease_owner", null)
                 .containsEntry("quote", "{}");
-        assertThat(journal.claimDue(10, FILES_ONLY)).as("a settled event is not work").isEmpty();
+        assertThat(queue.claimDue(10, FILES_ONLY)).as("a settled event is not work").isEmpty();
     }
 
     @Test
     void aClaimPlansEachEventsDeliveriesAndAClaimAgainKeepsWhatWasDelivered() throws Exception {
         migrate("latest");
-        journal.record(new JournalEvent("E3", "quoteWon", null, "Q1", "{}", null, Instant.now()));
-        journal.record(new JournalEvent("E4", "user", null, null, "{}", null, Instant.now().plusMillis(1)));
+        events.record(new JournalEvent("E3", "quoteWon", null, "Q1", "{}", null, Instant.now()));
+        events.record(new JournalEvent("E4", "user", null, null, "{}", null, Instant.now().plusMillis(1)));
         Function<String, List<String>> subscribers = type -> type.equals("user") ? List.of("files")
                 : List.of("files", "bi");
 
-        assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
+        assertThat(queue.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
                 .containsExactly(Tuple.tuple("E3", List.of("bi", "files")), Tuple.tuple("E4", List.of("files")));
-        journal.recordOutcome(new DeliveryOutcome("E3", "bi", true, 1, null, null));
-        journal.releaseLeases(List.of("E3", "E4"));
+        outcomes.recordOutcome(new DeliveryOutcome("E3", "bi", true, 1, null, null));
+        queue.releaseLeases(List.of("E3", "E4"));
 
-        assertThat(journal.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
+        assertThat(queue.claimDue(10, subscribers)).extracting(c -> c.event().eventId(), Claim::pendingSinks)
                 .containsExactly(Tuple.tuple("E3", List.of("files")), Tuple.tuple("E4", List.of("files")));
-        assertThat(journal.detail("E3").get("deliveries")).asList().hasSize(2);
+        assertThat(queries.detail("E3").get("deliveries")).asList().hasSize(2);
     }
 }

@@ -1,4 +1,4 @@
-package dealhub.relay.dispatch;
+package dealhub.relay.sinks;
 
 /**
  * Thrown by a sink when trying again cannot help (the receiver refused the document itself): the (event, sink)

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.dealhub;
 
 import java.util.Iterator;
 import java.util.Map;

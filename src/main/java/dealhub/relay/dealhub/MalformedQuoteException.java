@@ -1,4 +1,4 @@
-package dealhub.relay.dispatch;
+package dealhub.relay.dealhub;
 
 /** Get Quote answered 2xx with something that is not a JSON object: worth another try. */
 public class MalformedQuoteException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dealhub.relay.dispatch;
+package dealhub.relay.dealhub;
 
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -12,12 +12,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
-import dealhub.relay.QuoteIds;
 import dealhub.relay.observe.RelayMetrics;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
+import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
  * Builds DealHub's Get Quote request ({@code GET /api/v2/quote/{id}?feature=…}) and checks its answer.
@@ -27,8 +27,13 @@ import org.apache.camel.Message;
  */
 public class QuoteApi {
 
-    /** Exchange property: fetch the quote without approvals (DealHub failed with them). */
-    public static final String WITHOUT_APPROVALS = "relayQuoteWithoutApprovals";
+    /** Which features a Get Quote call asks for. */
+    public enum Features {
+        /** The features {@code dealhub.api.features} names. */
+        AS_CONFIGURED,
+        /** The same, less approvals. */
+        WITHOUT_APPROVALS
+    }
 
     /** What {@code feature=all} stands for, less approvals. */
     private static final List<String> ALL_BUT_APPROVALS =
@@ -68,13 +73,22 @@ public class QuoteApi {
         return features.stream().map(f -> "feature=" + f).collect(Collectors.joining("&"));
     }
 
-    public boolean asksForApprovals() {
-        return asksForApprovals;
+    /**
+     * What to ask for after a call that asked for {@code asked} failed for good, or {@code null} when nothing more is
+     * to be tried. DealHub fails every time for a quote whose approvers were deleted, as long as approvals are asked
+     * for: so a 400 or a 5xx to a call with approvals gets one more call without them, and the quote is delivered
+     * without them.
+     */
+    public Features fallback(Features asked, Throwable failure) {
+        if (asked == Features.AS_CONFIGURED && asksForApprovals && failure instanceof HttpOperationFailedException http
+                && (http.getStatusCode() == 400 || http.getStatusCode() >= 500)) {
+            return Features.WITHOUT_APPROVALS;
+        }
+        return null;
     }
 
-    /** Replaces the message headers with exactly the Get Quote request for the event's quote. */
-    public void prepareRequest(Exchange exchange) {
-        String quoteId = exchange.getProperty(DispatchSteps.QUOTE_ID, String.class);
+    /** Replaces the message headers with exactly the Get Quote request for the quote, asking for {@code features}. */
+    public void prepareRequest(Exchange exchange, String quoteId, Features features) {
         if (!QuoteIds.isValid(quoteId)) {
             throw new IllegalArgumentException("dealhub_quote_id must be " + QuoteIds.RULE);
         }
@@ -84,8 +98,7 @@ public class QuoteApi {
         // The enum, not "GET": camel-http converts a string header to its enum by a slow lookup on every call.
         in.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         in.setHeader(Exchange.HTTP_PATH, "/api/v2/quote/" + URLEncoder.encode(quoteId, StandardCharsets.UTF_8));
-        String query = exchange.getProperty(WITHOUT_APPROVALS, false, Boolean.class)
-                ? featureQueryWithoutApprovals : featureQuery;
+        String query = features == Features.WITHOUT_APPROVALS ? featureQueryWithoutApprovals : featureQuery;
         in.setHeader(Exchange.HTTP_QUERY, query.isEmpty() ? null : query);
         in.setHeader("Authorization", authorization);
         in.setHeader("Accept", "application/json");

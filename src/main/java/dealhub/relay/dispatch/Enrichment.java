@@ -1,0 +1,122 @@
+package dealhub.relay.dispatch;
+
+import static dealhub.relay.dispatch.EventExchange.QUOTE;
+import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
+import static dealhub.relay.dispatch.EventExchange.SINKS;
+import static dealhub.relay.dispatch.EventExchange.eventId;
+import static dealhub.relay.dispatch.EventExchange.eventType;
+import static dealhub.relay.dispatch.EventExchange.failedAttempts;
+
+import java.sql.SQLException;
+import java.util.List;
+
+import dealhub.relay.dealhub.QuoteApi;
+import dealhub.relay.dealhub.QuoteApi.Features;
+import dealhub.relay.journal.DeliveryOutcomes;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java steps of enrichment ({@code routes/enrichment.yaml}, bean {@code enrichment}): whether a quote event gets
+ * a round of Get Quote, and another; the request of each round; and what the quote, or its absence, means for the
+ * event's sinks.
+ */
+public class Enrichment {
+
+    /** Exchange property: the features the current Get Quote round asks for; none before the first round. */
+    static final String FEATURES = "relayQuoteFeatures";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Enrichment.class);
+
+    private final QuoteApi quoteApi;
+    private final DeliveryOutcomes outcomes;
+
+    public Enrichment(QuoteApi quoteApi, DeliveryOutcomes outcomes) {
+        this.quoteApi = quoteApi;
+        this.outcomes = outcomes;
+    }
+
+    /**
+     * Whether Get Quote is called (again), and with which features. The first round asks for the configured ones,
+     * unless nothing needs the quote. After a round that failed for good, {@link QuoteApi#fallback} decides on one
+     * more round (without approvals); after a round that fetched the quote, there is none.
+     */
+    public boolean nextRound(Exchange exchange) {
+        Features asked = exchange.getProperty(FEATURES, Features.class);
+        Features next;
+        if (asked == null) {
+            if (!needsQuote(exchange)) {
+                return false;
+            }
+            next = Features.AS_CONFIGURED;
+        } else {
+            if (exchange.getProperty(QUOTE) != null) {
+                return false;
+            }
+            Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+            next = quoteApi.fallback(asked, failure);
+            if (next == null) {
+                return false;
+            }
+            LOG.atWarn().setMessage("Get Quote failed with approvals (" + Failures.describe(failure)
+                            + "): trying without them")
+                    .addKeyValue("event_id", eventId(exchange)).addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                    .log();
+        }
+        exchange.setProperty(FEATURES, next);
+        return true;
+    }
+
+    /** Whether Get Quote has to be called for this event at all. */
+    private static boolean needsQuote(Exchange exchange) {
+        List<?> pending = exchange.getProperty(SINKS, List.class);
+        if (pending == null || pending.isEmpty() || exchange.getProperty(QUOTE) != null) {
+            return false;
+        }
+        if (exchange.getProperty(QUOTE_ID) == null) {
+            LOG.atWarn().setMessage("a quote event without dealhub_quote_id: delivered without the quote")
+                    .addKeyValue("event_id", eventId(exchange)).log();
+            return false;
+        }
+        return true;
+    }
+
+    /** The Get Quote request of this round. */
+    public void prepareRequest(Exchange exchange) {
+        quoteApi.prepareRequest(exchange, exchange.getProperty(QUOTE_ID, String.class),
+                exchange.getProperty(FEATURES, Features.class));
+    }
+
+    /**
+     * Keeps the fetched quote for this round's sinks. The journal keeps it with the first delivery's outcome, so
+     * that a sink retried in a later round gets the same document.
+     */
+    public void quoteFetched(Exchange exchange) {
+        String quote = exchange.getIn().getBody(String.class);
+        exchange.setProperty(QUOTE, quote);
+        LOG.atInfo().setMessage(exchange.getProperty(FEATURES) == Features.WITHOUT_APPROVALS
+                        ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
+                .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                .addKeyValue("attempts", failedAttempts(exchange) + 1).log();
+    }
+
+    /**
+     * After the last round: if Get Quote was called and failed for good, every sink still waiting for this event is
+     * dead, with DealHub's reason.
+     */
+    public void deadUnlessEnriched(Exchange exchange) throws SQLException {
+        if (exchange.getProperty(FEATURES) == null || exchange.getProperty(QUOTE) != null) {
+            return;
+        }
+        String reason = "Get Quote failed: "
+                + Failures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        int attempts = failedAttempts(exchange);
+        outcomes.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
+        exchange.setProperty(SINKS, List.of());
+        LOG.atWarn().setMessage("enrichment dead, and so the event's sinks: " + reason)
+                .addKeyValue("event_id", eventId(exchange)).addKeyValue("type", eventType(exchange))
+                .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID)).addKeyValue("attempts", attempts).log();
+    }
+}

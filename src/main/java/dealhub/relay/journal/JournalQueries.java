@@ -1,0 +1,116 @@
+package dealhub.relay.journal;
+
+import static dealhub.relay.journal.JournalState.DEAD;
+import static dealhub.relay.journal.JournalState.PENDING;
+
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import dealhub.relay.sql.Sql;
+
+/**
+ * What operators (the admin API) and the relay's metrics and health checks read from the journal. Nothing here
+ * writes, so none of it goes through the group commit.
+ */
+public class JournalQueries {
+
+    private final DataSource dataSource;
+
+    public JournalQueries(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Events in a state (and of a type), newest first, without their payloads. */
+    public List<Map<String, Object>> list(String state, String type, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT event_id, event_type, event_action, quote_id, state,"
+                + " received_at, updated_at, last_error FROM relay_event WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state);
+        }
+        if (type != null) {
+            sql.append(" AND event_type = ?");
+            args.add(type);
+        }
+        sql.append(" ORDER BY received_at DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
+        return query(sql.toString(), args.toArray());
+    }
+
+    /** One event with its payload and every delivery's outcome, or {@code null}. */
+    public Map<String, Object> detail(String eventId) throws SQLException {
+        List<Map<String, Object>> events = query("SELECT e.event_id, e.event_type, e.event_action, e.quote_id,"
+                + " e.state, e.received_at, e.updated_at, e.last_error, e.lease_owner, e.payload, q.quote"
+                + " FROM relay_event e LEFT JOIN relay_quote q ON q.event_id = e.event_id WHERE e.event_id = ?",
+                eventId);
+        if (events.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> event = events.get(0);
+        event.put("deliveries", query("SELECT sink, state, attempts, last_error, updated_at, worker"
+                + " FROM relay_delivery WHERE event_id = ? ORDER BY sink", eventId));
+        return event;
+    }
+
+    /** How many events wait for dispatch, and since when the oldest of them has waited. */
+    public Backlog backlog() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT count(*), min(received_at) FROM relay_event WHERE state = ?")) {
+            ps.setString(1, PENDING);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Timestamp oldest = rs.getTimestamp(2);
+                return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant());
+            }
+        }
+    }
+
+    /** The journal's backlog: pending events and the arrival of the oldest one ({@code null} when none). */
+    public record Backlog(long pending, Instant oldest) {
+    }
+
+    /** How many deliveries are dead, waiting for a replay. */
+    public long deadDeliveries() throws SQLException {
+        return ((Number) query("SELECT count(*) AS n FROM relay_delivery WHERE state = ?", DEAD).get(0).get("n"))
+                .longValue();
+    }
+
+    /** Rows as column label (lower case) to value; times as ISO-8601 text, large text read whole. */
+    private List<Map<String, Object>> query(String sql, Object... args) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            Sql.bind(ps, 1, Arrays.asList(args));
+            try (ResultSet rs = ps.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= columns; i++) {
+                        Object value = rs.getObject(i);
+                        if (value instanceof Timestamp t) {
+                            value = t.toInstant().toString();
+                        } else if (value instanceof Clob clob) {
+                            value = clob.getSubString(1, (int) clob.length());
+                        }
+                        row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT), value);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+}
