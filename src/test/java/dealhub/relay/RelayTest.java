@@ -8,14 +8,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A test that starts a whole relay: it gets a fresh folder of its own, and the relay is stopped after it. */
-abstract class RelayTest {
+public abstract class RelayTest {
 
     @TempDir
-    Path folder;
-    TestRelay relay;
+    protected Path folder;
+    protected TestRelay relay;
 
     @AfterEach
-    void stopRelay() {
+    protected void stopRelay() {
         if (relay != null) {
             relay.close();
         }

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
+import dealhub.relay.RelayTest;
 
 import org.junit.jupiter.api.Test;
 

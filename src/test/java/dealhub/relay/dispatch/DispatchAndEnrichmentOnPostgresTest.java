@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.dispatch;
 
 import dealhub.relay.support.TestRelay;
 

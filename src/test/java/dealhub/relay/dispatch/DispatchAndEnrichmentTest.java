@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.dispatch;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -27,6 +27,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
+import dealhub.relay.RelayTest;
 
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,23 @@ abstract class DispatchAndEnrichmentTest extends RelayTest {
         dealhub.verify(1, getRequestedFor(urlPathEqualTo("/api/v2/quote/Q8m2XyzA91Lp0c7")));
         dealhub.verify(1, getRequestedFor(urlPathEqualTo("/api/v2/quote/Q3nB7wqE55Hj2d1")));
         assertThat(dealhub.getAllServeEvents()).hasSize(2);
+    }
+
+    @Test
+    void onlyTheEventTypesRelayDispatchQuoteEventsNamesAreEnriched() throws Exception {
+        quoteAnswers(Samples.read("get-quote-response.json"));
+        TestRelay.Builder builder = relayWithDealHub().with("relay.dispatch.quote-events", "quoteWon,quoteReady");
+        Path files = builder.fileSink("files", "*");
+        relay = builder.start();
+
+        relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-won", "Q8m2XyzA91Lp0c7"));
+        relay.postEvent("/webhooks/dealhub/draftQuote", Samples.quoteEvent("E-draft", "Q3nB7wqE55Hj2d1"));
+        await().atMost(DEADLINE).until(() -> Stream.of("E-won", "E-draft")
+                .allMatch(id -> "done".equals(relay.eventState(id))));
+
+        assertThat(JSON.readTree(files.resolve("quoteWon_E-won.json").toFile()).has("quote")).isTrue();
+        assertThat(JSON.readTree(files.resolve("draftQuote_E-draft.json").toFile()).has("quote")).isFalse();
+        dealhub.verify(0, getRequestedFor(urlPathEqualTo("/api/v2/quote/Q3nB7wqE55Hj2d1")));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.dispatch;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -24,6 +24,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
+import dealhub.relay.RelayTest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.dispatch;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.sinks;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -43,6 +43,7 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
+import dealhub.relay.RelayTest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,4 +1,4 @@
-package dealhub.relay;
+package dealhub.relay.sinks;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -30,6 +30,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
+import dealhub.relay.RelayTest;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
