@@ -56,6 +56,7 @@ public class RelayConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        SettingPlaceholders.requireResolved(context.getPropertiesComponent());
         Settings settings = new Settings(context.getPropertiesComponent());
         Registry registry = context.getRegistry();
 
