@@ -102,7 +102,8 @@ public class RelayConfiguration implements CamelConfiguration {
         WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease);
         DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
         JournalQueries queries = new JournalQueries(dataSource);
-        SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent());
+        SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent(),
+                settings.list("relay.webhook.events"));
 
         // The registry Camel serves at /observe/metrics, so the relay's meters appear next to Camel's own.
         MeterRegistry meters = registry.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);

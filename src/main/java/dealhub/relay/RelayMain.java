@@ -3,18 +3,24 @@ package dealhub.relay;
 import java.util.ArrayList;
 import java.util.List;
 
+import ch.qos.logback.classic.LoggerContext;
+
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the relay. Settings come from {@code relay-defaults.properties} (built in), then
  * {@code ./application.properties}, then a file named by {@code --properties FILE}, then environment variables.
  */
 public final class RelayMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RelayMain.class);
 
     private RelayMain() {
     }
@@ -30,7 +36,28 @@ public final class RelayMain {
             }
         }
         locations.add("file:application.properties;optional=true");
-        System.exit(create(locations).run(rest.toArray(String[]::new)));
+        int status = run(locations, rest.toArray(String[]::new));
+        // The log is written by a thread of its own: let it write the last lines before the JVM ends.
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+            logging.stop();
+        }
+        System.exit(status);
+    }
+
+    /**
+     * Runs the relay until it stops and returns its exit status. A start that fails is logged as one line saying why
+     * (the setting at fault and what is wrong with it), with the stack trace only at DEBUG, and returns 1.
+     */
+    public static int run(List<String> locations, String[] args) {
+        Main main = create(locations);
+        try {
+            return main.run(args);
+        } catch (Exception e) {
+            LOG.error("dealhub-relay did not start: {}", StartFailure.reason(e));
+            LOG.debug("dealhub-relay did not start", e);
+            main.stop();
+            return 1;
+        }
     }
 
     /**

@@ -36,6 +36,8 @@ public class EmailComposer {
     private static final String SUBJECT_LINE = "Subject:";
     private static final int MAX_SUBJECT_LENGTH = 250;
     private static final Pattern ADDRESS_SEPARATORS = Pattern.compile("[,;]");
+    /** The mail protocols the sink's {@code to} endpoint can be: camel-mail's, for sending. */
+    private static final List<String> PROTOCOLS = List.of("smtp", "smtps");
     private static final Logger LOG = LoggerFactory.getLogger(EmailComposer.class);
 
     private final String sink;
@@ -48,8 +50,12 @@ public class EmailComposer {
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** Checks the sink's settings: a relay with a wrong address or an unknown template does not start. */
-    public EmailComposer(String sink, String from, String to, String cc, String recipientsFrom, String template) {
+    public EmailComposer(String sink, String from, String to, String cc, String recipientsFrom, String template,
+            String protocol) {
         this.sink = sink;
+        if (!PROTOCOLS.contains(protocol)) {
+            throw new IllegalArgumentException(option("protocol") + " must be smtp or smtps, not '" + protocol + "'");
+        }
         this.from = configuredAddress(option("from"), from);
         this.to = configuredAddresses(option("to"), to);
         this.cc = configuredAddresses(option("cc"), cc);

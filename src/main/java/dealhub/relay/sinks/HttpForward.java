@@ -1,6 +1,8 @@
 package dealhub.relay.sinks;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -45,8 +47,9 @@ public class HttpForward {
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** Checks the sink's settings: malformed headers, a bad secret or an unknown template stop the relay's start. */
-    public HttpForward(String sink, String headers, String signingSecret, String template) {
+    public HttpForward(String sink, String headers, String signingSecret, String template, String url) {
         String option = "relay.sinks." + sink + ".";
+        checkUrl(option + "url", url);
         this.headers = staticHeaders(option + "headers", headers);
         this.signingKey = signingSecret == null || signingSecret.isBlank() ? null
                 : signingKey(option + "signing-secret", signingSecret.trim());
@@ -97,6 +100,20 @@ public class HttpForward {
 
     private static String jsonFile(String template) {
         return template + JSON;
+    }
+
+    /** An absolute http or https URL; not echoed, as a receiver's URL may hold its secret (a chat webhook's does). */
+    private static void checkUrl(String option, String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return;
+            }
+        } catch (URISyntaxException e) {
+            // Refused below, without the URL.
+        }
+        throw new IllegalArgumentException(option + " must be an http:// or https:// URL with a host");
     }
 
     /** {@code Name: value; Name: value}: header names are tokens, values single lines. */

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,6 +19,8 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sinks configured in {@code relay.sinks.<name>.*}. Each sink is one route, {@code direct:sink-<name>}, made
@@ -31,12 +34,23 @@ public class SinkRegistry {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     private static final String ALL_EVENTS = "*";
+    /**
+     * Event names a sink may take besides those intake accepts: an event that names none is {@code unknown}
+     * (WebhookParser), and {@code reconciled} is the relay's own.
+     */
+    private static final Set<String> RELAY_EVENTS = Set.of("unknown", "reconciled");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]+");
+    private static final Set<String> FLAGS = Set.of("true", "false");
+    private static final Logger LOG = LoggerFactory.getLogger(SinkRegistry.class);
 
-    /** One configured sink: its kind, the event types it takes ({@code null} for all) and its template options. */
+    /**
+     * One configured sink: its kind, the event types it takes in lower case ({@code null} for all) and its template
+     * options. Letter case does not count, as at intake: {@code quotewon} takes {@code quoteWon}.
+     */
     record Sink(String name, String type, Set<String> events, Map<String, String> options) {
 
         boolean takes(String eventType) {
-            return events == null || events.contains(eventType);
+            return events == null || events.contains(eventType.toLowerCase(Locale.ROOT));
         }
     }
 
@@ -46,8 +60,12 @@ public class SinkRegistry {
         this.sinks = sinks;
     }
 
-    /** Reads every {@code relay.sinks.<name>.<key>}, resolving each value (environment variables override). */
-    public static SinkRegistry fromProperties(PropertiesComponent properties) {
+    /**
+     * Reads every {@code relay.sinks.<name>.<key>}, resolving each value (environment variables override), and warns
+     * of an event name in a sink's {@code events} that no event can have: {@code knownEvents} are those intake
+     * accepts ({@code relay.webhook.events}; with {@code *} any name is possible and nothing is warned of).
+     */
+    public static SinkRegistry fromProperties(PropertiesComponent properties, List<String> knownEvents) {
         Map<String, Map<String, String>> keysBySink = new TreeMap<>();
         for (String key : properties.loadProperties(k -> k.startsWith(PREFIX)).stringPropertyNames()) {
             String rest = key.substring(PREFIX.length());
@@ -59,11 +77,11 @@ public class SinkRegistry {
             keysBySink.computeIfAbsent(rest.substring(0, dot), n -> new TreeMap<>()).put(rest.substring(dot + 1), value);
         }
         Map<String, Sink> sinks = new LinkedHashMap<>();
-        keysBySink.forEach((name, keys) -> sinks.put(name, sink(name, keys)));
+        keysBySink.forEach((name, keys) -> sinks.put(name, sink(name, keys, knownEvents)));
         return new SinkRegistry(Collections.unmodifiableMap(sinks));
     }
 
-    private static Sink sink(String name, Map<String, String> keys) {
+    private static Sink sink(String name, Map<String, String> keys, List<String> knownEvents) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("sink name '" + name
                     + "' must be 1 to 63 characters of A-Z a-z 0-9 _ - (relay.sinks.<name>.type)");
@@ -76,10 +94,28 @@ public class SinkRegistry {
         String events = options.remove("events");
         Set<String> subscribed = null;
         if (events != null && !events.isEmpty() && !ALL_EVENTS.equals(events)) {
-            subscribed = Arrays.stream(events.split(",")).map(String::trim).filter(e -> !e.isEmpty())
+            List<String> named = Arrays.stream(events.split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList();
+            warnOfUnknownEvents(name, named, knownEvents);
+            subscribed = named.stream().map(e -> e.toLowerCase(Locale.ROOT))
                     .collect(Collectors.toCollection(LinkedHashSet::new));
         }
         return new Sink(name, type, subscribed, options);
+    }
+
+    /** A misspelt event name would leave the sink silent for good: say so at start, but start (a new name may come). */
+    private static void warnOfUnknownEvents(String sink, List<String> named, List<String> knownEvents) {
+        if (knownEvents.contains(ALL_EVENTS)) {
+            return;
+        }
+        Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        known.addAll(knownEvents);
+        known.addAll(RELAY_EVENTS);
+        for (String event : named) {
+            if (!known.contains(event)) {
+                LOG.warn("relay.sinks.{}.events: '{}' is not an event the relay takes (relay.webhook.events: {}):"
+                        + " this sink never receives it", sink, event, String.join(",", knownEvents));
+            }
+        }
     }
 
     /** The names of the sinks that take this event type, in a stable order. */
@@ -113,15 +149,10 @@ public class SinkRegistry {
                 throw new IllegalArgumentException("relay.sinks." + sink.name() + ".type=" + sink.type()
                         + " is not a sink kind; known kinds: " + kinds(model));
             }
-            Set<String> declared = new TreeSet<>();
-            template.getTemplateParameters().forEach(p -> declared.add(p.getName()));
-            declared.remove("name");
-            for (String option : sink.options().keySet()) {
-                if (!declared.contains(option)) {
-                    throw new IllegalArgumentException("relay.sinks." + sink.name() + "." + option
-                            + " is not an option of sink kind " + sink.type() + "; its options: " + declared);
-                }
-            }
+            Map<String, String> defaults = new TreeMap<>();
+            template.getTemplateParameters().forEach(p -> defaults.put(p.getName(), p.getDefaultValue()));
+            defaults.remove("name");
+            sink.options().forEach((option, value) -> checkOption(sink, option, value, defaults));
             TemplatedRouteBuilder builder = TemplatedRouteBuilder.builder(context, template.getId())
                     .routeId(TEMPLATE_PREFIX + sink.name())
                     .parameter("name", sink.name());
@@ -132,6 +163,28 @@ public class SinkRegistry {
                 throw new IllegalArgumentException("sink '" + sink.name() + "' (" + sink.type() + "): "
                         + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * An option the kind declares, and of its default's form: where the default is a whole number (a port, a timeout)
+     * or true/false, so must the value be, or Camel would fail later with a message that names neither.
+     */
+    private static void checkOption(Sink sink, String option, String value, Map<String, String> defaults) {
+        String key = PREFIX + sink.name() + "." + option;
+        if (!defaults.containsKey(option)) {
+            throw new IllegalArgumentException(key + " is not an option of sink kind " + sink.type() + "; its options: "
+                    + defaults.keySet());
+        }
+        String standard = defaults.get(option);
+        if (standard == null) {
+            return;
+        }
+        if (WHOLE_NUMBER.matcher(standard).matches() && !WHOLE_NUMBER.matcher(value).matches()) {
+            throw new IllegalArgumentException(key + " must be a whole number, not '" + value + "'");
+        }
+        if (FLAGS.contains(standard) && !FLAGS.contains(value.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
         }
     }
 

@@ -146,7 +146,16 @@ public final class TestRelay implements AutoCloseable {
             throw new AssertionError("the relay started, but was expected to refuse");
         }
 
+        /** Runs it the way {@code java -jar} does, with these command-line arguments; returns its exit status. */
+        public int run(String... args) {
+            return RelayMain.run(List.of("file:" + writeProperties().toAbsolutePath()), args);
+        }
+
         private Main create() {
+            return RelayMain.create(List.of("file:" + writeProperties().toAbsolutePath()));
+        }
+
+        private Path writeProperties() {
             Path file = folder.resolve("relay-test.properties");
             try (Writer out = Files.newBufferedWriter(Files.createDirectories(folder).resolve(file.getFileName()))) {
                 for (Map.Entry<String, String> e : properties.entrySet()) {
@@ -155,7 +164,7 @@ public final class TestRelay implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return RelayMain.create(List.of("file:" + file.toAbsolutePath()));
+            return file;
         }
     }
 
