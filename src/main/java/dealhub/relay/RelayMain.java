@@ -37,8 +37,9 @@ public final class RelayMain {
         }
         locations.add("file:application.properties;optional=true");
         int status = run(locations, rest.toArray(String[]::new));
-        // The log is written by a thread of its own: let it write the last lines before the JVM ends.
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+        // The log is written by a thread of its own: after a refused start, let it write why before the JVM ends.
+        // (After a normal stop Camel's shutdown hook may still be logging: exit as before.)
+        if (status != 0 && LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
             logging.stop();
         }
         System.exit(status);
