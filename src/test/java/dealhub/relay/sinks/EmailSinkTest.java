@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.mail.Address;
@@ -41,6 +42,7 @@ import com.icegreen.greenmail.user.GreenMailUser;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
 import dealhub.relay.support.Samples;
+import dealhub.relay.support.ScriptedSmtpServer;
 import dealhub.relay.support.SwitchableProxy;
 import dealhub.relay.support.TestRelay;
 import dealhub.relay.RelayTest;
@@ -277,6 +279,135 @@ class EmailSinkTest extends RelayTest {
                 "http://127.0.0.1:" + relay.port() + "/admin/events/EV0f3c8d21a9b4/replay"))
                 .header("Authorization", "Bearer admin-token").POST(java.net.http.HttpRequest.BodyPublishers.noBody())
                 .build());
+    }
+
+    @Test
+    void aRecipientTheServerRefusesIsLeftOutAndTheMailStillReachesTheOthersOnce() throws Exception {
+        quoteAnswers(sampleQuote());
+        ListAppender<ILoggingEvent> logs = captureLogs();
+        try (ScriptedSmtpServer server = new ScriptedSmtpServer(Set.of("maria.lopez@northwind.example"))) {
+            relay = mailSink("approvals", server.port())
+                    .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
+                    .with("relay.sinks.approvals.cc", "sales-ops@northwind.example")
+                    .with("relay.sinks.approvals.recipients-from", "submitted_by")
+                    .with("relay.sinks.approvals.template", "quoteWon")
+                    .start();
+
+            relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
+            await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
+
+            assertThat(server.acceptedMails()).containsExactly(
+                    List.of("deal-desk@northwind.example", "sales-ops@northwind.example"));
+            assertThat(relay.deliveryState("EV0f3c8d21a9b4", "approvals")).isEqualTo("done");
+            assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "approvals")).isEqualTo(1);
+        } finally {
+            rootLogger().detachAppender(logs);
+        }
+        assertThat(warnings(logs)).anySatisfy(line -> assertThat(line).contains("event_id=EV0f3c8d21a9b4")
+                .contains("sink=approvals").contains("maria.lopez@northwind.example").contains("550 5.1.1"));
+    }
+
+    @Test
+    void aMailWhoseEveryRecipientIsRefusedIsDeadAtOnceWithTheServersReplies() throws Exception {
+        quoteAnswers(sampleQuote());
+        try (ScriptedSmtpServer server = new ScriptedSmtpServer(
+                Set.of("deal-desk@northwind.example", "maria.lopez@northwind.example"))) {
+            relay = mailSink("approvals", server.port())
+                    .with("relay.sinks.approvals.to", "deal-desk@northwind.example")
+                    .with("relay.sinks.approvals.recipients-from", "submitted_by")
+                    .with("relay.sinks.approvals.template", "quoteWon")
+                    .start();
+
+            relay.postEvent("/webhooks/dealhub/quoteWon", Samples.read("quoteWon.json"));
+            await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("EV0f3c8d21a9b4")));
+
+            assertThat(server.acceptedMails()).isEmpty();
+            assertThat(relay.deliveryAttempts("EV0f3c8d21a9b4", "approvals")).isEqualTo(1);
+            assertThat(relay.deliveryError("EV0f3c8d21a9b4", "approvals")).contains("every recipient was refused")
+                    .contains("deal-desk@northwind.example").contains("550 5.1.1");
+        }
+    }
+
+    @Test
+    void anAddressWithANonAsciiNameIsSkippedWithAWarningAndAnInternationalDomainIsSentInAscii() throws Exception {
+        quoteAnswers(sampleQuote());
+        ListAppender<ILoggingEvent> logs = captureLogs();
+        try {
+            relay = mailSink("wins", smtp.getSmtp().getPort())
+                    .with("relay.sinks.wins.to", "deal-desk@northwind.example")
+                    .with("relay.sinks.wins.recipients-from", "additional_data.Account Owner")
+                    .with("relay.sinks.wins.template", "quoteWon")
+                    .start();
+            ObjectNode webhook = (ObjectNode) JSON.readTree(Samples.read("quoteWon.json"));
+            ((ObjectNode) webhook.get("additional_data"))
+                    .put("Account Owner", "jörg@northwind.example; ana@nörthwind.example");
+
+            relay.postEvent("/webhooks/dealhub/quoteWon", webhook.toString());
+            await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
+
+            MimeMessage mail = onlyMail(2);
+            assertThat(addresses(mail, RecipientType.TO))
+                    .containsExactly("deal-desk@northwind.example", "ana@xn--nrthwind-n4a.example");
+            assertThat(mailboxes()).containsExactlyInAnyOrder("deal-desk@northwind.example",
+                    "ana@xn--nrthwind-n4a.example");
+        } finally {
+            rootLogger().detachAppender(logs);
+        }
+        assertThat(warnings(logs)).anySatisfy(line -> assertThat(line).contains("sink=wins")
+                .contains("jörg@northwind.example").contains("SMTPUTF8"));
+    }
+
+    @Test
+    void anEventNamingSixHundredRecipientsIsMailedToTheFirstTwentyWithOneWarning() throws Exception {
+        quoteAnswers(sampleQuote());
+        ListAppender<ILoggingEvent> logs = captureLogs();
+        List<String> many = new ArrayList<>();
+        for (int i = 1; i <= 600; i++) {
+            many.add("rep" + i + "@northwind.example");
+        }
+        try {
+            relay = mailSink("wins", smtp.getSmtp().getPort())
+                    .with("relay.sinks.wins.to", "deal-desk@northwind.example")
+                    .with("relay.sinks.wins.recipients-from", "additional_data.Account Owner")
+                    .with("relay.sinks.wins.template", "quoteWon")
+                    .start();
+            ObjectNode webhook = (ObjectNode) JSON.readTree(Samples.read("quoteWon.json"));
+            ((ObjectNode) webhook.get("additional_data")).put("Account Owner", String.join("; ", many));
+
+            relay.postEvent("/webhooks/dealhub/quoteWon", webhook.toString());
+            await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("EV0f3c8d21a9b4")));
+
+            MimeMessage mail = onlyMail(21);
+            List<String> expected = new ArrayList<>(List.of("deal-desk@northwind.example"));
+            expected.addAll(many.subList(0, 20));
+            assertThat(addresses(mail, RecipientType.TO)).containsExactlyElementsOf(expected);
+        } finally {
+            rootLogger().detachAppender(logs);
+        }
+        assertThat(warnings(logs)).filteredOn(line -> line.contains("sink=wins")).singleElement()
+                .satisfies(line -> assertThat(line).contains("580 more").contains("max-event-recipients=20"));
+    }
+
+    @Test
+    void aFixedAddressThatCannotBeSentStopsTheStart() {
+        // Through a system property: a .properties file is read as ISO-8859-1.
+        System.setProperty("dealhub.relay.test.desk", "jörg@northwind.example");
+        try {
+            Throwable failure = mailSink("approvals", 25)
+                    .with("relay.sinks.approvals.to", "{{sys:dealhub.relay.test.desk}}")
+                    .with("relay.sinks.approvals.template", "quoteWon")
+                    .startFailure();
+
+            assertThat(rootMessage(failure))
+                    .contains("relay.sinks.approvals.to: 'jörg@northwind.example' cannot be sent to").contains("SMTPUTF8");
+        } finally {
+            System.clearProperty("dealhub.relay.test.desk");
+        }
+    }
+
+    private static List<String> warnings(ListAppender<ILoggingEvent> logs) {
+        return logs.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     @Test
