@@ -59,15 +59,16 @@ final class SettingPlaceholders {
         }
     }
 
-    /** What a placeholder reads, in words: {@code env:NAME} is the environment variable NAME. */
+    /** What a placeholder reads, in words: {@code env:NAME[:default]} is the environment variable NAME. */
     private static String source(String placeholder) {
-        String name = placeholder.replaceFirst(":.*$", "");
-        if (placeholder.startsWith("env:")) {
-            return "environment variable " + placeholder.substring(4).replaceFirst(":.*$", "");
-        }
-        if (placeholder.startsWith("sys:")) {
-            return "system property " + placeholder.substring(4).replaceFirst(":.*$", "");
-        }
-        return "setting " + name;
+        String function = placeholder.startsWith("env:") || placeholder.startsWith("sys:")
+                ? placeholder.substring(0, 4) : "";
+        String rest = placeholder.substring(function.length());
+        String name = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
+        return switch (function) {
+            case "env:" -> "environment variable " + name;
+            case "sys:" -> "system property " + name;
+            default -> "setting " + name;
+        };
     }
 }
