@@ -145,7 +145,7 @@ public class WebhookParser {
         try {
             root = mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw badRequest("the body is not valid JSON: " + describe(e));
+            throw badRequest("the body is not valid JSON: " + JsonSyntaxErrors.describe(e, MAX_NESTING_DEPTH));
         }
         if (root == null || !root.isObject()) {
             throw badRequest("the body must be a JSON object");
@@ -261,21 +261,6 @@ public class WebhookParser {
 
     private static BadRequestException badRequest(String message) {
         return new BadRequestException(400, message);
-    }
-
-    /** Jackson's reason with the position, without its internals, on one bounded line. */
-    private static String describe(JsonProcessingException e) {
-        String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-        int internals = reason.indexOf(" (start marker");
-        if (internals > 0) {
-            reason = reason.substring(0, internals);
-        }
-        reason = reason.replaceAll("\\p{Cntrl}", " ");
-        if (reason.length() > 200) {
-            reason = reason.substring(0, 200) + "...";
-        }
-        return e.getLocation() == null ? reason
-                : reason + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     private static String sha256Hex(byte[] bytes) {
