@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -67,12 +66,11 @@ public class WebhookParser {
 
     private final ObjectMapper mapper;
     private final Clock clock;
-    /** Accepted event names by lower case, mapped to their proper spelling; {@code null} accepts any name. */
-    private final Map<String, String> acceptedEvents;
+    private final EventNames eventNames;
 
     /**
-     * @param acceptedEvents the event names accepted in the path or a body field ({@code *} among them: any);
-     *                       an event that names none is {@code unknown} and always accepted
+     * @param acceptedEvents the only event names accepted in the path or a body field ({@code *} among them, the
+     *                       default: any safe name); an event that names none is {@code unknown} and always accepted
      */
     public WebhookParser(Clock clock, List<String> acceptedEvents) {
         JsonFactory factory = JsonFactory.builder()
@@ -83,16 +81,12 @@ public class WebhookParser {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
         this.clock = clock;
-        if (acceptedEvents.contains("*")) {
-            this.acceptedEvents = null;
-        } else {
-            Map<String, String> accepted = new HashMap<>();
-            for (String event : acceptedEvents) {
+        for (String event : acceptedEvents) {
+            if (!event.equals("*")) {
                 requireEventType(event, "relay.webhook.events: '" + event + "'");
-                accepted.put(event.toLowerCase(Locale.ROOT), event);
             }
-            this.acceptedEvents = accepted;
         }
+        this.eventNames = new EventNames(acceptedEvents);
     }
 
     /**
@@ -187,16 +181,10 @@ public class WebhookParser {
         return UNKNOWN_EVENT;
     }
 
-    /** The accepted event's proper spelling ({@code quotewon} is {@code quoteWon}); an unknown name is a 400. */
+    /** The event's proper spelling ({@code quotewon} is {@code quoteWon}); a 400 only for a name left out on purpose. */
     private String accepted(String type) {
-        if (acceptedEvents == null) {
-            return type;
-        }
-        String known = acceptedEvents.get(type.toLowerCase(Locale.ROOT));
-        if (known == null) {
-            throw badRequest("'" + type + "' is not an event this relay accepts (relay.webhook.events)");
-        }
-        return known;
+        return eventNames.resolve(type).orElseThrow(() ->
+                badRequest("'" + type + "' is not an event this relay accepts (relay.webhook.events)"));
     }
 
     private static String requireEventType(String type, String where) {
