@@ -5,6 +5,7 @@ import java.util.List;
 
 import ch.qos.logback.classic.LoggerContext;
 
+import dealhub.relay.http.HttpFront;
 import dealhub.relay.sinks.SinkRegistry;
 
 import org.apache.camel.main.BaseMainSupport;
@@ -76,6 +77,17 @@ public final class RelayMain {
         all.add("classpath:relay-defaults.properties");
         main.setPropertyPlaceholderLocations(String.join(",", all));
         main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport configuring) {
+                // before camel-main makes its HTTP server from camel.server.*, which it does before any
+                // CamelConfiguration runs
+                try {
+                    HttpFront.bind(configuring.getCamelContext());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 // Sink routes come from the templates in routes/, so they can only be made once those are loaded.

@@ -1,0 +1,83 @@
+package dealhub.relay.http;
+
+import java.util.Map;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.support.LifecycleStrategySupport;
+
+/**
+ * Answers {@code 503} with {@code Retry-After} and a JSON body to every request but health and metrics while the
+ * routes cannot take it, and keeps readiness DOWN meanwhile.
+ * <p>
+ * Camel opens the port as it starts (health must answer early), before the routes that take webhooks exist, and
+ * they go away again before the port closes when it stops. A webhook in either moment got {@code 404}, which
+ * DealHub does not retry and a load balancer takes as final: the event was lost. The gate opens once Camel has
+ * fully started (the journal's tables are there and every route consumes) and closes as soon as Camel begins to
+ * stop.
+ */
+final class StartupGate extends AbstractHealthCheck implements Handler<RoutingContext> {
+
+    static final String RETRY_AFTER_SECONDS = "2";
+    private static final String BODY = "{\"status\":\"rejected\",\"error\":\"the relay is starting or stopping and"
+            + " cannot store events now; retry later\"}";
+
+    private final String managementPath;
+    private volatile boolean open;
+
+    /** @param managementPath where health and metrics are served ({@code camel.management.path}): never gated */
+    StartupGate(String managementPath) {
+        super("relay", "intake-open");
+        this.managementPath = managementPath.endsWith("/") ? managementPath : managementPath + "/";
+    }
+
+    /** Opens the gate once Camel has fully started and closes it when Camel begins to stop. */
+    void followLifecycleOf(CamelContext context) throws Exception {
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
+                // not yet: routes start after this
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
+                open = true;
+            }
+        });
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext camel) {
+                open = false;
+            }
+        });
+    }
+
+    @Override
+    public void handle(RoutingContext request) {
+        if (open || (request.normalizedPath() + "/").startsWith(managementPath)) {
+            request.next();
+            return;
+        }
+        request.response().setStatusCode(503).putHeader("Retry-After", RETRY_AFTER_SECONDS)
+                .putHeader("Content-Type", "application/json").end(BODY);
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false; // starting up is not a reason to be restarted
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        if (open) {
+            builder.up();
+        } else {
+            builder.down().message("the relay is starting or stopping: webhooks are answered 503");
+        }
+    }
+}
