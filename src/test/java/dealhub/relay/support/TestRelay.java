@@ -108,6 +108,11 @@ public final class TestRelay implements AutoCloseable {
             return this;
         }
 
+        /** The value a setting of this relay will have, e.g. its port before it starts. */
+        public String setting(String key) {
+            return properties.get(key);
+        }
+
         public Builder with(String key, String value) {
             properties.put(key, value);
             return this;
