@@ -61,8 +61,8 @@ class QuickStartIT {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofFile(Path.of("samples/quoteWon.json"))).build();
         HttpResponse<String> response = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                // the HTTP server may answer 404 for a moment before the routes are there
-                .until(() -> HTTP.send(post, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() != 404);
+                // until it can store events, the starting relay answers 503: retry later
+                .until(() -> HTTP.send(post, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() != 503);
 
         assertThat(response.statusCode()).as(Files.readString(folder.resolve("relay.log"))).isEqualTo(202);
         Path document = events.resolve("quoteWon_EV0f3c8d21a9b4.json");

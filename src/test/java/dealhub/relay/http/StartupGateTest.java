@@ -35,7 +35,8 @@ class StartupGateTest {
     @TempDir
     Path folder;
 
-    private record Answer(int status, String body, String retryAfter, int readiness) {
+    /** A webhook's answer, and what readiness said just before it ({@code -1}: no answer within a second). */
+    private record Answer(int status, String body, String retryAfter, int readiness, String readinessBody) {
     }
 
     @Test
@@ -50,7 +51,7 @@ class StartupGateTest {
             int acceptedSinceOpen = 0;
             for (int i = 0; acceptedSinceOpen < 5 && i < 20_000; i++) {
                 // readiness first: once it says ready, the webhook after it must be taken
-                int readiness = readiness(port);
+                HttpResponse<String> readiness = readiness(port);
                 HttpResponse<String> webhook = send(port, HttpRequest.newBuilder(URI.create(
                         "http://127.0.0.1:" + port + "/webhooks/dealhub/quoteWon"))
                         .header("Authorization", "Bearer " + TestRelay.SECRET)
@@ -60,7 +61,8 @@ class StartupGateTest {
                     continue; // the port is not open yet
                 }
                 answers.add(new Answer(webhook.statusCode(), webhook.body(),
-                        webhook.headers().firstValue("Retry-After").orElse(null), readiness));
+                        webhook.headers().firstValue("Retry-After").orElse(null),
+                        readiness == null ? -1 : readiness.statusCode(), readiness == null ? "" : readiness.body()));
                 if (webhook.statusCode() == 202) {
                     acceptedSinceOpen++;
                 }
@@ -80,20 +82,22 @@ class StartupGateTest {
             assertThat(a.body()).startsWith("{").contains("\"status\":\"rejected\"").contains("retry later");
             assertThat(a.readiness()).as("readiness just before a webhook was refused").isNotEqualTo(200);
         });
+        assertThat(refused).as("readiness answered by the health check, which names the closed gate")
+                .anySatisfy(a -> assertThat(a.readinessBody()).contains("intake-open").contains("DOWN"));
         int firstAccepted = answers.indexOf(answers.stream().filter(a -> a.status() == 202).findFirst().orElseThrow());
         assertThat(answers.subList(firstAccepted, answers.size())).extracting(Answer::status).containsOnly(202);
     }
 
     /**
-     * The status of {@code /observe/health/ready}, or -1 when it has not answered within a second (its database
-     * check waits for the database that is kept away): not ready either way.
+     * {@code /observe/health/ready}, or {@code null} when it has not answered within a second (its database check
+     * waits for the database that is kept away): not ready either way.
      */
-    private static int readiness(int port) throws InterruptedException {
+    private static HttpResponse<String> readiness(int port) throws InterruptedException {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health/ready"))
-                    .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException noAnswerInTime) {
-            return -1;
+            return null;
         }
     }
 
