@@ -68,6 +68,8 @@ class ClientFaultLoggingTest {
             for (int i = 0; i < ATTEMPTS; i++) {
                 sendAndClose(relay.port(), HEAD + "Content-Length: " + (body.length() + 500) + "\r\n\r\n" + body);
                 sendAndClose(relay.port(), HEAD + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n");
+                String whole = Samples.quoteEvent("EV-gone-" + i, "Q1");
+                closeAtOnce(relay.port(), HEAD + "Content-Length: " + whole.length() + "\r\n\r\n" + whole);
             }
 
             await().atMost(Duration.ofSeconds(10)).until(() -> faults(relay, "closed-early") >= ATTEMPTS
@@ -116,6 +118,15 @@ class ClientFaultLoggingTest {
             } catch (java.net.SocketTimeoutException | java.net.SocketException noAnswer) {
                 // closed before the request was complete: the relay has nothing to answer
             }
+        }
+    }
+
+    /** Sends a whole request and closes the connection at once, before the answer can come. */
+    private static void closeAtOnce(int port, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoLinger(true, 0); // reset, not a polite close
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
         }
     }
 
