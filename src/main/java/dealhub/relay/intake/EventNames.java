@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import dealhub.relay.dealhub.DealHubEvents;
+
 /**
  * Which event names intake takes, and how each is spelled in the journal.
  * <p>
@@ -17,11 +19,6 @@ import java.util.Optional;
  */
 final class EventNames {
 
-    /** The event names DealHub documents for its webhooks. */
-    static final List<String> DOCUMENTED = List.of("draftQuote", "primaryQuote", "quotePendingApproval", "quoteReady",
-            "quoteRejected", "quoteRecalled", "quotePublished", "quoteUnpublished", "quoteWon", "version", "user",
-            "productsUpload", "Failure WebHook v1", "crmImport", WebhookParser.DEALROOM_EVENT);
-
     /** Proper spellings by lower case: the documented names, then the configured ones. */
     private final Map<String, String> spellings = new HashMap<>();
     /** The lower-case names accepted when {@code relay.webhook.events} restricts them; {@code null}: any name. */
@@ -29,7 +26,7 @@ final class EventNames {
 
     /** @param accepted the names in {@code relay.webhook.events}; {@code *} among them (the default): any name */
     EventNames(List<String> accepted) {
-        DOCUMENTED.forEach(name -> spellings.put(name.toLowerCase(Locale.ROOT), name));
+        DealHubEvents.DOCUMENTED.forEach(name -> spellings.put(name.toLowerCase(Locale.ROOT), name));
         if (accepted.isEmpty() || accepted.contains("*")) {
             only = null;
         } else {

@@ -14,6 +14,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import dealhub.relay.dealhub.DealHubEvents;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.model.ModelCamelContext;
@@ -63,7 +65,7 @@ public class SinkRegistry {
     /**
      * Reads every {@code relay.sinks.<name>.<key>}, resolving each value (environment variables override), and warns
      * of an event name in a sink's {@code events} that no event can have: {@code knownEvents} are those intake
-     * accepts ({@code relay.webhook.events}; with {@code *} any name is possible and nothing is warned of).
+     * accepts ({@code relay.webhook.events}; with {@code *}, the default, the names DealHub documents).
      */
     public static SinkRegistry fromProperties(PropertiesComponent properties, List<String> knownEvents) {
         Map<String, Map<String, String>> keysBySink = new TreeMap<>();
@@ -102,16 +104,23 @@ public class SinkRegistry {
         return new Sink(name, type, subscribed, options);
     }
 
-    /** A misspelt event name would leave the sink silent for good: say so at start, but start (a new name may come). */
+    /**
+     * A misspelt event name would leave the sink silent for good: say so at start, but start (a new name may come).
+     * Intake takes any name by default ({@code *}); then the names DealHub documents are the ones to expect.
+     */
     private static void warnOfUnknownEvents(String sink, List<String> named, List<String> knownEvents) {
-        if (knownEvents.contains(ALL_EVENTS)) {
-            return;
-        }
+        boolean anyName = knownEvents.contains(ALL_EVENTS);
         Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        known.addAll(knownEvents);
+        known.addAll(anyName ? DealHubEvents.DOCUMENTED : knownEvents);
         known.addAll(RELAY_EVENTS);
         for (String event : named) {
-            if (!known.contains(event)) {
+            if (known.contains(event)) {
+                continue;
+            }
+            if (anyName) {
+                LOG.warn("relay.sinks.{}.events: '{}' is not an event DealHub documents: unless DealHub sends an"
+                        + " event of that very name, this sink never receives it", sink, event);
+            } else {
                 LOG.warn("relay.sinks.{}.events: '{}' is not an event the relay takes (relay.webhook.events: {}):"
                         + " this sink never receives it", sink, event, String.join(",", knownEvents));
             }
