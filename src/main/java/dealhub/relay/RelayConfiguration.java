@@ -32,6 +32,7 @@ import dealhub.relay.journal.JournalQueries;
 import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.observe.JournalHealthChecks;
+import dealhub.relay.observe.JournalSnapshot;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.reply.JsonReply;
 import dealhub.relay.sinks.SafeFileNames;
@@ -98,7 +99,8 @@ public class RelayConfiguration implements CamelConfiguration {
         // Stopped before the database: it finishes the writes already handed in.
         GroupCommit commits = new GroupCommit(dataSource, settings.integer("relay.journal.max-batch"), "journal-writer");
         stopWithCamel(context, commits::close);
-        EventStore events = new EventStore(commits);
+        EventStore events = new EventStore(commits,
+                Duration.ofMillis(positive(settings, "relay.webhook.commit-timeout-ms")));
         WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease);
         DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
         JournalQueries queries = new JournalQueries(dataSource);
@@ -111,10 +113,16 @@ public class RelayConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
-        RelayMetrics metrics = new RelayMetrics(meters, queries);
-        registry.bind("journalDatabaseCheck", new JournalHealthChecks.Database(dataSource));
+        // Metrics and readiness answer at once, also while the database stalls: the journal's figures are read in
+        // the background, and the database check waits a bounded time.
+        JournalSnapshot figures = new JournalSnapshot(queries, Duration.ofSeconds(1), 2);
+        stopWithCamel(context, figures::close);
+        RelayMetrics metrics = new RelayMetrics(meters, figures);
+        JournalHealthChecks.Database databaseCheck = new JournalHealthChecks.Database(dataSource, Duration.ofSeconds(1));
+        stopWithCamel(context, databaseCheck::close);
+        registry.bind("journalDatabaseCheck", databaseCheck);
         registry.bind("journalBacklogCheck",
-                new JournalHealthChecks.Backlog(queries, settings.integer("relay.health.max-backlog")));
+                new JournalHealthChecks.Backlog(figures, settings.integer("relay.health.max-backlog")));
 
         registry.bind("sinkRegistry", sinks);
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(
@@ -209,6 +217,14 @@ public class RelayConfiguration implements CamelConfiguration {
         policy.setLogExhausted(false);
         policy.setLogHandled(false);
         return policy;
+    }
+
+    private static int positive(Settings settings, String key) {
+        int value = settings.integer(key);
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be at least 1");
+        }
+        return value;
     }
 
     private static String defaultInstanceId() {

@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
 public class WebhookIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookIntake.class);
+    /** The SQLSTATE of a commit that did not complete within {@code relay.webhook.commit-timeout-ms}. */
+    private static final String COMMIT_TIMED_OUT = "57014";
+    private static final int RETRY_AFTER_SECONDS = 5;
 
     private final EventStore journal;
     private final RelayMetrics metrics;
@@ -44,9 +47,14 @@ public class WebhookIntake {
         if (failure instanceof BadRequestException rejected) {
             LOG.atInfo().setMessage("rejected: " + rejected.getMessage()).addKeyValue("status", rejected.status()).log();
             receipt = Receipt.rejected(rejected.status(), rejected.getMessage());
-        } else if (failure instanceof SQLException) {
-            LOG.error("webhook not accepted: the journal is unavailable", failure);
-            receipt = Receipt.rejected(503, "the relay cannot store events right now; retry later");
+        } else if (failure instanceof SQLException sql) {
+            if (COMMIT_TIMED_OUT.equals(sql.getSQLState())) {
+                // A stall answers every webhook so: one line each, no stack trace, or the log floods with them.
+                LOG.warn("webhook not accepted: {}", sql.getMessage());
+            } else {
+                LOG.error("webhook not accepted: the journal is unavailable", failure);
+            }
+            receipt = Receipt.unavailable("the relay cannot store events right now; retry later", RETRY_AFTER_SECONDS);
         } else {
             LOG.error("webhook not accepted: unexpected failure", failure);
             receipt = Receipt.rejected(500, "internal error; the event was not stored");

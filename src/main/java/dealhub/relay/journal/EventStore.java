@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 
 import dealhub.relay.sql.Sql;
 
@@ -18,22 +19,33 @@ import dealhub.relay.sql.Sql;
 public class EventStore {
 
     private final GroupCommit commits;
+    private final Duration commitWait;
 
     /**
-     * @param commits where the many small writes of intake go, to share their commits with those of other threads
+     * @param commits    where the many small writes of intake go, to share their commits with those of other threads
+     * @param commitWait the longest a webhook waits for its commit before its sender is told to try again;
+     *                   {@code null}: as long as the database takes
      */
     public EventStore(GroupCommit commits) {
+        this(commits, null);
+    }
+
+    public EventStore(GroupCommit commits, Duration commitWait) {
         this.commits = commits;
+        this.commitWait = commitWait;
     }
 
     /**
      * Stores an accepted event. Returns {@code false}, storing nothing, when its {@code event_id} is already there.
      * When this returns the row is committed: only then may the caller answer 2xx. Events arriving together share
      * one commit ({@link GroupCommit}); a failed commit stores none of them and fails every one.
+     * <p>
+     * A commit that takes longer than the wait fails the call, but may still complete: the event is then journalled
+     * and delivered like any other, and a repeat of it finds it there (a duplicate).
      */
     public boolean record(JournalEvent event) throws SQLException {
         try {
-            return commits.run(c -> insertIfAbsent(c, event));
+            return commits.run(c -> insertIfAbsent(c, event), commitWait);
         } catch (SQLException e) {
             if (Sql.isUniqueViolation(e)) {
                 // Another instance (or transaction) stored the same event_id at the same moment.

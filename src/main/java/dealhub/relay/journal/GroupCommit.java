@@ -2,6 +2,7 @@ package dealhub.relay.journal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -9,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
@@ -33,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * again one per transaction, so that only a unit at fault fails, with its own exception. Any other failure (the
  * database is down, say) fails every unit of the batch, and none of them is stored. A unit must therefore not
  * swallow its own SQL errors, and must be safe to run again after a rollback.
+ * <p>
+ * A caller may bound its wait ({@link #run(Work, Duration)}): a stalled database (a lock held on a table, a server
+ * that does not answer) must not hold a webhook for as long as the stall. When the wait runs out, a unit that has not
+ * yet been taken into a transaction is withdrawn and never runs; one already in a transaction can no longer be
+ * withdrawn and commits (or fails) when the database answers. The caller cannot tell which: its unit must be one
+ * whose late commit is harmless, such as an insert that a repeat of the same request finds there.
  */
 public final class GroupCommit implements AutoCloseable {
 
@@ -70,6 +78,16 @@ public final class GroupCommit implements AutoCloseable {
 
     /** Runs {@code work} in the next transaction and returns its result once that transaction has committed. */
     public <T> T run(Work<T> work) throws SQLException {
+        return run(work, null);
+    }
+
+    /**
+     * {@link #run(Work)}, waiting at most {@code wait} for the commit; after that it fails with SQLSTATE 57014 (the
+     * statement was cancelled), and the unit may still commit later (see the class comment).
+     *
+     * @param wait the longest wait, or {@code null} for as long as the database takes
+     */
+    public <T> T run(Work<T> work, Duration wait) throws SQLException {
         Task<T> task = new Task<>(work);
         if (!running) {
             throw closed();
@@ -79,7 +97,11 @@ public final class GroupCommit implements AutoCloseable {
             throw closed();
         }
         try {
-            return task.result.get();
+            return wait == null ? task.result.get() : task.result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            boolean withdrawn = queue.remove(task);
+            throw new SQLException(name + ": no commit within " + wait.toMillis() + " ms"
+                    + (withdrawn ? "; the work was withdrawn" : "; the work may still commit"), "57014", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted while waiting for a commit of " + name, "08006", e);

@@ -65,11 +65,16 @@ public class JournalQueries {
         return event;
     }
 
-    /** How many events wait for dispatch, and since when the oldest of them has waited. */
-    public Backlog backlog() throws SQLException {
+    /**
+     * How many events wait for dispatch, and since when the oldest of them has waited.
+     *
+     * @param timeoutSeconds the longest the database may take to answer (a stall must not hold the caller)
+     */
+    public Backlog backlog(int timeoutSeconds) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "SELECT count(*), min(received_at) FROM relay_event WHERE state = ?")) {
+            ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, PENDING);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -83,10 +88,17 @@ public class JournalQueries {
     public record Backlog(long pending, Instant oldest) {
     }
 
-    /** How many deliveries are dead, waiting for a replay. */
-    public long deadDeliveries() throws SQLException {
-        return ((Number) query("SELECT count(*) AS n FROM relay_delivery WHERE state = ?", DEAD).get(0).get("n"))
-                .longValue();
+    /** How many deliveries are dead, waiting for a replay; {@code timeoutSeconds} as for {@link #backlog(int)}. */
+    public long deadDeliveries(int timeoutSeconds) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM relay_delivery WHERE state = ?")) {
+            ps.setQueryTimeout(timeoutSeconds);
+            ps.setString(1, DEAD);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** Rows as column label (lower case) to value; times as ISO-8601 text, large text read whole. */

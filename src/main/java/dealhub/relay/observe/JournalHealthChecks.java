@@ -1,11 +1,16 @@
 package dealhub.relay.observe;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
-
-import dealhub.relay.journal.JournalQueries;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -16,14 +21,27 @@ public final class JournalHealthChecks {
     private JournalHealthChecks() {
     }
 
-    /** Ready only while the journal's database answers: without it no webhook can be accepted. */
-    public static class Database extends AbstractHealthCheck {
+    /**
+     * Ready only while the journal's database answers: without it no webhook can be accepted. It must answer within
+     * {@code wait}, or the check says DOWN rather than hold the load balancer that asked: a database that takes
+     * longer is, for a webhook, one that does not answer.
+     */
+    public static class Database extends AbstractHealthCheck implements AutoCloseable {
 
         private final DataSource dataSource;
+        private final Duration wait;
+        /** One probe at a time: a probe still stuck in the database is waited on again, not joined by another. */
+        private final ExecutorService prober = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "journal-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        private Future<Boolean> probe;
 
-        public Database(DataSource dataSource) {
+        public Database(DataSource dataSource, Duration wait) {
             super("relay", "journal-database");
             this.dataSource = dataSource;
+            this.wait = wait;
         }
 
         @Override
@@ -33,26 +51,52 @@ public final class JournalHealthChecks {
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            try (Connection c = dataSource.getConnection()) {
-                if (c.isValid(2)) {
+            Future<Boolean> current;
+            synchronized (this) {
+                if (probe == null || probe.isDone()) {
+                    probe = prober.submit(this::answers);
+                }
+                current = probe;
+            }
+            try {
+                if (current.get(wait.toMillis(), TimeUnit.MILLISECONDS)) {
                     builder.up();
                 } else {
                     builder.down().message("the journal database does not answer");
                 }
-            } catch (Exception e) {
+            } catch (TimeoutException e) {
+                builder.down().message("the journal database did not answer within " + wait.toMillis() + " ms");
+            } catch (ExecutionException e) {
                 // in the relay's words: health answers anyone on the webhook port, and name no class
                 builder.down().message("the journal database is unreachable");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                builder.down().message("interrupted");
             }
+        }
+
+        private boolean answers() throws Exception {
+            try (Connection c = dataSource.getConnection()) {
+                return c.isValid((int) Math.max(1, wait.toSeconds()));
+            }
+        }
+
+        @Override
+        public void close() {
+            prober.shutdownNow();
         }
     }
 
-    /** Ready only while the backlog of unsettled events stays below the configured bound. */
+    /**
+     * Ready only while the backlog of unsettled events stays below the configured bound. It reads the figures kept
+     * in memory ({@link JournalSnapshot}), so it answers at once whatever the database does.
+     */
     public static class Backlog extends AbstractHealthCheck {
 
-        private final JournalQueries journal;
+        private final JournalSnapshot journal;
         private final long maxBacklog;
 
-        public Backlog(JournalQueries journal, long maxBacklog) {
+        public Backlog(JournalSnapshot journal, long maxBacklog) {
             super("relay", "journal-backlog");
             this.journal = journal;
             this.maxBacklog = maxBacklog;
@@ -65,17 +109,13 @@ public final class JournalHealthChecks {
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            try {
-                long pending = journal.backlog().pending();
-                builder.detail("pending", pending).detail("max", maxBacklog);
-                if (pending < maxBacklog) {
-                    builder.up();
-                } else {
-                    builder.down().message(pending + " events wait for dispatch (relay.health.max-backlog="
-                            + maxBacklog + ")");
-                }
-            } catch (Exception e) {
-                builder.down().message("the backlog cannot be read: the journal database is unreachable");
+            long pending = journal.last().pending();
+            builder.detail("pending", pending).detail("max", maxBacklog).detail("age", journal.ageSeconds());
+            if (pending < maxBacklog) {
+                builder.up(); // also before the first read: whether the database answers is the other check's part
+            } else {
+                builder.down().message(pending + " events wait for dispatch (relay.health.max-backlog="
+                        + maxBacklog + ")");
             }
         }
     }

@@ -1,6 +1,5 @@
 package dealhub.relay.observe;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -12,8 +11,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import dealhub.relay.journal.JournalQueries;
-
 /**
  * The relay's own meters, next to Camel's, in the Prometheus registry served at {@code /observe/metrics}.
  * Every tag takes a bounded set of values: event types are checked at intake, sinks come from configuration.
@@ -22,22 +19,21 @@ public class RelayMetrics {
 
     private final MeterRegistry registry;
 
-    public RelayMetrics(MeterRegistry registry, JournalQueries journal) {
+    public RelayMetrics(MeterRegistry registry, JournalSnapshot journal) {
         this.registry = registry;
-        // The journal is the truth, so the gauges ask it (on each scrape) rather than count in memory.
+        // The journal is the truth, so the gauges report its figures rather than count in memory; they are read in
+        // the background (JournalSnapshot), so that a scrape answers at once even while the database stalls.
         gauge("dealhub_journal_backlog", "Events accepted and not yet settled", journal,
-                j -> backlog(j).pending());
+                j -> known(j.last().pending()));
         gauge("dealhub_journal_oldest_pending_seconds", "Age of the oldest event not yet settled", journal, j -> {
-            Instant oldest = backlog(j).oldest();
+            Instant oldest = j.last().oldestPending();
             return oldest == null ? 0 : Duration.between(oldest, Instant.now()).toMillis() / 1000.0;
         });
-        gauge("dealhub_deliveries_dead", "Deliveries that are dead, waiting for a replay", journal, j -> {
-            try {
-                return j.deadDeliveries();
-            } catch (SQLException e) {
-                return Double.NaN;
-            }
-        });
+        gauge("dealhub_deliveries_dead", "Deliveries that are dead, waiting for a replay", journal,
+                j -> known(j.last().deadDeliveries()));
+        gauge("dealhub_journal_figures_age_seconds",
+                "Seconds since the journal figures above were read (they grow old while the database stalls)",
+                journal, JournalSnapshot::ageSeconds);
     }
 
     /** A webhook the relay accepted ({@code accepted}, {@code duplicate}) or refused ({@code rejected}). */
@@ -63,12 +59,8 @@ public class RelayMetrics {
         Gauge.builder(name, source, value).description(description).register(registry);
     }
 
-    private static JournalQueries.Backlog backlog(JournalQueries journal) {
-        try {
-            return journal.backlog();
-        } catch (SQLException e) {
-            return new JournalQueries.Backlog(-1, null);
-        }
+    /** A count, or NaN while it has never been read. */
+    private static double known(long count) {
+        return count < 0 ? Double.NaN : count;
     }
-
 }

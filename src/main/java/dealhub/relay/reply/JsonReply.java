@@ -17,6 +17,11 @@ public class JsonReply implements Processor {
     /** What the relay answers over HTTP: a status and a body that Jackson writes. */
     public interface Answer {
         int getHttpStatus();
+
+        /** Seconds after which the caller may try again ({@code Retry-After}), or {@code null}. */
+        default Integer retryAfterSeconds() {
+            return null;
+        }
     }
 
     private final ObjectWriter writer = JsonMapper.builder().build().writer();
@@ -27,6 +32,9 @@ public class JsonReply implements Processor {
         Answer answer = message.getMandatoryBody(Answer.class);
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, answer.getHttpStatus());
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        if (answer.retryAfterSeconds() != null) {
+            message.setHeader("Retry-After", answer.retryAfterSeconds());
+        }
         message.setBody(writer.writeValueAsString(answer));
     }
 }

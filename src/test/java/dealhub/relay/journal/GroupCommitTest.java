@@ -209,6 +209,49 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void aCallerWhoseCommitWaitsTooLongIsToldSoAndItsWorkNotYetStartedNeverRuns() throws Exception {
+        EventStore impatient = new EventStore(commits, Duration.ofMillis(300));
+        CountDownLatch release = holdTheWriter();
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> impatient.record(event("QUEUED")))
+                .isInstanceOf(SQLException.class).hasMessageContaining("withdrawn")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+
+        release.countDown();
+        await().atMost(DEADLINE).until(() -> commits.waiting() == 0);
+        assertThat(journal.record(event("LATER"))).isTrue();
+        assertThat(count("SELECT COUNT(*) FROM relay_event WHERE event_id = 'QUEUED'")).isZero();
+    }
+
+    @Test
+    void workAlreadyInATransactionStillCommitsAfterItsCallerStoppedWaiting() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch inserted = new CountDownLatch(1);
+        assertThatThrownBy(() -> commits.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO relay_event (event_id, event_type, payload,"
+                    + " state, received_at, updated_at) VALUES ('LATE', 'user', '{}', 'pending', ?, ?)")) {
+                ps.setTimestamp(1, java.sql.Timestamp.from(Instant.now()));
+                ps.setTimestamp(2, java.sql.Timestamp.from(Instant.now()));
+                ps.executeUpdate();
+            }
+            inserted.countDown();
+            try {
+                return release.await(10, TimeUnit.SECONDS); // the database stalls before the commit
+            } catch (InterruptedException e) {
+                throw new SQLException(e);
+            }
+        }, Duration.ofMillis(300))).isInstanceOf(SQLException.class).hasMessageContaining("may still commit");
+        assertThat(inserted.await(1, TimeUnit.SECONDS)).isTrue();
+
+        release.countDown();
+
+        await().atMost(DEADLINE).until(() -> count("SELECT COUNT(*) FROM relay_event WHERE event_id = 'LATE'") == 1);
+        assertThat(journal.record(event("LATE"))).as("its repeat is a duplicate").isFalse();
+    }
+
     /** Keeps the writer busy with one unit until the latch is released, so that the next callers form one batch. */
     private CountDownLatch holdTheWriter() {
         CountDownLatch release = new CountDownLatch(1);

@@ -66,6 +66,9 @@ class ObservabilityTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> ((Number) relay.queryOne(
                     "SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == 5);
 
+            // The journal's figures are read in the background: the scrape shows them within a second or so.
+            await().atMost(Duration.ofSeconds(10)).until(() -> value(get(relay, "/observe/metrics").body(),
+                    "dealhub_journal_backlog") == 0);
             String metrics = get(relay, "/observe/metrics").body();
 
             assertThat(value(metrics, "dealhub_events_received_total{outcome=\"accepted\",reason=\"none\",type=\"user\"}")).isEqualTo(5);
