@@ -1,10 +1,8 @@
 package dealhub.relay;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -21,6 +19,7 @@ import dealhub.relay.dispatch.Deliveries;
 import dealhub.relay.dispatch.Enrichment;
 import dealhub.relay.dispatch.FailedAttempt;
 import dealhub.relay.dispatch.Failures;
+import dealhub.relay.dispatch.InstanceIdentity;
 import dealhub.relay.dispatch.Leases;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
@@ -69,9 +68,15 @@ public class RelayConfiguration implements CamelConfiguration {
         stopWithCamel(context, () -> releaseDatabase(registry));
         // Routes start consuming (webhooks, dispatch, admin) only once the journal's tables are there.
         context.addStartupListener((camel, alreadyStarted) -> schema.await());
+        InstanceIdentity identity = null;
         try {
-            bindBeans(context, settings, registry, dataSource);
+            identity = InstanceIdentity.take(settings.optional("relay.instance-id"), Path.of(""),
+                    Path.of(System.getProperty("java.io.tmpdir")));
+            bindBeans(context, settings, registry, dataSource, identity);
         } catch (Exception | Error e) {
+            if (identity != null) {
+                identity.close();
+            }
             releaseDatabase(registry);
             throw e;
         }
@@ -89,8 +94,9 @@ public class RelayConfiguration implements CamelConfiguration {
 
     /** The beans the routes call, and the checks of the settings they are made from. */
     private static void bindBeans(CamelContext context, Settings settings, Registry registry,
-            HikariDataSource dataSource) throws Exception {
-        String instanceId = settings.optional("relay.instance-id").orElseGet(RelayConfiguration::defaultInstanceId);
+            HikariDataSource dataSource, InstanceIdentity identity) throws Exception {
+        stopWithCamel(context, identity::close);
+        String instanceId = identity.owner();
         Duration lease = Duration.ofSeconds(settings.integer("relay.dispatch.lease-seconds"));
         if (settings.integer("relay.dispatch.lease-renew-ms") >= lease.toMillis()) {
             throw new IllegalArgumentException("relay.dispatch.lease-renew-ms must be shorter than"
@@ -102,6 +108,8 @@ public class RelayConfiguration implements CamelConfiguration {
         EventStore events = new EventStore(commits,
                 Duration.ofMillis(positive(settings, "relay.webhook.commit-timeout-ms")));
         WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease);
+        // After the journal's tables are there (the listener before this one), before dispatch claims.
+        context.addStartupListener((camel, alreadyStarted) -> takeBackEarlierLeases(workQueue, identity));
         DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
         JournalQueries queries = new JournalQueries(dataSource);
         SinkRegistry sinks = SinkRegistry.fromProperties(context.getPropertiesComponent(),
@@ -227,8 +235,14 @@ public class RelayConfiguration implements CamelConfiguration {
         return value;
     }
 
-    private static String defaultInstanceId() {
-        // host@pid plus a random suffix: unique even for two relays in one JVM (tests) or a reused pid.
-        return ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    /**
+     * What this instance's earlier incarnations still held when they died (kill -9, a crash) is free again at once:
+     * it need not wait for their leases to run out.
+     */
+    private static void takeBackEarlierLeases(WorkQueue workQueue, InstanceIdentity identity) throws Exception {
+        int released = workQueue.releaseLeasesOf(identity.ownerPrefix());
+        if (released > 0) {
+            LOG.info("took back {} event(s) leased by an earlier run of {}", released, identity.name());
+        }
     }
 }

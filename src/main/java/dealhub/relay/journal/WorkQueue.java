@@ -203,6 +203,24 @@ public class WorkQueue {
                 });
     }
 
+    /**
+     * Hands back at once the leases held by any owner that starts with {@code ownerPrefix}, this instance's own
+     * excepted: at start, those of this instance's earlier incarnations, which are certainly dead. Their events are
+     * pending work again at once, for any instance, instead of after their leases run out.
+     *
+     * @return how many events were released
+     */
+    public int releaseLeasesOf(String ownerPrefix) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE relay_event SET lease_owner = NULL, lease_until = NULL"
+                        + " WHERE lease_owner LIKE ? ESCAPE '!' AND lease_owner <> ?")) {
+            c.setAutoCommit(true);
+            ps.setString(1, ownerPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            ps.setString(2, instanceId);
+            return ps.executeUpdate();
+        }
+    }
+
     private interface Binder {
         void bind(PreparedStatement ps, String id) throws SQLException;
     }
