@@ -63,6 +63,8 @@ class CrashRecoveryIT {
                 "relay.sinks.bi.type", "jdbc",
                 "relay.admin.token", TOKEN,
                 "relay.dispatch.poll-interval-ms", "20",
+                // H2 reopening its file after a kill -9 on a loaded machine can take longer than the 5 s default
+                "relay.datasource.connection-timeout-ms", "30000",
                 "relay.shutdown.grace-seconds", "10");
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
