@@ -2,12 +2,15 @@ package dealhub.relay;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import ch.qos.logback.classic.LoggerContext;
 
 import dealhub.relay.http.HttpFront;
+import dealhub.relay.routes.RouteGuard;
 import dealhub.relay.sinks.SinkRegistry;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -93,8 +96,9 @@ public final class RelayMain {
                 // Sink routes come from the templates in routes/, so they can only be made once those are loaded.
                 Registry registry = configured.getCamelContext().getRegistry();
                 try {
-                    registry.lookupByNameAndType("sinkRegistry", SinkRegistry.class)
-                            .createRoutes(configured.getCamelContext());
+                    SinkRegistry sinks = registry.lookupByNameAndType("sinkRegistry", SinkRegistry.class);
+                    sinks.createRoutes(configured.getCamelContext());
+                    guardRoutes(configured.getCamelContext(), sinks);
                 } catch (Exception e) {
                     RelayConfiguration.releaseDatabase(registry);
                     throw new IllegalStateException(e.getMessage(), e);
@@ -102,5 +106,18 @@ public final class RelayMain {
             }
         });
         return main;
+    }
+
+    /** Every route the relay needs is there, every in-memory send has a consumer, now and after each reload. */
+    private static void guardRoutes(CamelContext context, SinkRegistry sinks) throws Exception {
+        Settings settings = new Settings(context.getPropertiesComponent());
+        List<String> required = new ArrayList<>(settings.list("relay.routes.required"));
+        List<String> sinkEndpoints = new ArrayList<>();
+        for (String sink : sinks.names()) {
+            required.add(SinkRegistry.TEMPLATE_PREFIX + sink);
+            sinkEndpoints.add("direct:sink-" + sink);
+        }
+        RouteGuard.install(context, required, Map.of("direct:sink-", sinkEndpoints),
+                settings.integer("relay.routes.reload-drain-seconds"));
     }
 }
