@@ -21,6 +21,7 @@ import dealhub.relay.dispatch.FailedAttempt;
 import dealhub.relay.dispatch.Failures;
 import dealhub.relay.dispatch.InstanceIdentity;
 import dealhub.relay.dispatch.Leases;
+import dealhub.relay.dispatch.Unroutable;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
@@ -150,6 +151,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("enrichment", new Enrichment(quoteApi, outcomes));
         registry.bind("deliveries", new Deliveries(outcomes, sinks, metrics));
         registry.bind("failures", new Failures());
+        registry.bind("unroutable", new Unroutable(outcomes));
 
         registry.bind("safeFileNames", new SafeFileNames());
         registry.bind("adminApi", new AdminApi(queries, outcomes, settings.optional("relay.admin.token").orElse(null)));

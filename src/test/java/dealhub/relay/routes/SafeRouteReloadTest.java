@@ -135,7 +135,7 @@ class SafeRouteReloadTest extends RelayTest {
         // The late sink's first attempt failed; its next one waits in memory. Now a route file is saved.
         save("dispatch.yaml", "# Dispatch:", "# Dispatch (edited):");
         addExtraRoute();
-        awaitReloads("applied", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> route("extra") != null);
         relay.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-meanwhile"));
         await().atMost(Duration.ofSeconds(2)).until(() -> "done".equals(relay.deliveryState("E-meanwhile", "files")));
         Files.delete(blocker);
@@ -143,6 +143,19 @@ class SafeRouteReloadTest extends RelayTest {
         await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-waiting")));
         assertThat(relay.deliveryAttempts("E-waiting", "late")).isGreaterThan(1);
         assertThat(blocker.resolve("user_E-waiting.json")).exists();
+    }
+
+    @Test
+    void anEventSentToARouteThatIsGoneIsDeadWithTheReasonInsteadOfLeasedAgainAndAgain() throws Exception {
+        relay = startWithACopyOfTheRoutes().with("camel.component.direct.timeout", "500").start();
+        relay.context().getRouteController().stopRoute("enrich-quote");
+
+        relay.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-unroutable", "Q1"));
+
+        await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("E-unroutable")));
+        assertThat(relay.deliveryError("E-unroutable", "files"))
+                .contains("could not be routed", "direct://enrich-quote");
+        assertThat(relay.deliveryAttempts("E-unroutable", "files")).isEqualTo(1);
     }
 
     @Test
