@@ -118,6 +118,6 @@ public final class RelayMain {
             sinkEndpoints.add("direct:sink-" + sink);
         }
         RouteGuard.install(context, required, Map.of("direct:sink-", sinkEndpoints),
-                settings.integer("relay.routes.reload-drain-seconds"));
+                settings.integer("relay.routes.reload-drain-seconds"), () -> HttpFront.pauseRequests(context));
     }
 }

@@ -42,6 +42,19 @@ public final class HttpFront {
         context.getRegistry().bind("intakeOpenCheck", front.gate);
     }
 
+    /**
+     * Answers requests (but health and metrics) {@code 503} with JSON until the returned action runs: while a reload
+     * swaps routes that take HTTP requests, whose paths are briefly unserved (a {@code 404} DealHub would not retry).
+     */
+    public static Runnable pauseRequests(CamelContext context) {
+        StartupGate gate = context.getRegistry().lookupByNameAndType("intakeOpenCheck", StartupGate.class);
+        if (gate == null) {
+            return () -> { };
+        }
+        gate.pause();
+        return gate::resume;
+    }
+
     /** Puts the front on the router, just before the server listens (the meter registry is bound by then). */
     void install(Router router) {
         MeterRegistry meters = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,

@@ -1,6 +1,7 @@
 package dealhub.relay.http;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -19,7 +20,8 @@ import org.apache.camel.support.LifecycleStrategySupport;
  * they go away again before the port closes when it stops. A webhook in either moment got {@code 404}, which
  * DealHub does not retry and a load balancer takes as final: the event was lost. The gate opens once Camel has
  * fully started (the journal's tables are there and every route consumes) and closes as soon as Camel begins to
- * stop.
+ * stop. A reload that swaps routes taking HTTP requests closes it for the moment of the swap too ({@link #pause}):
+ * the old route's path is gone before the new one's is there.
  */
 final class StartupGate extends AbstractHealthCheck implements Handler<RoutingContext> {
 
@@ -29,6 +31,7 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
 
     private final String managementPath;
     private volatile boolean open;
+    private final AtomicInteger pauses = new AtomicInteger();
 
     /** @param managementPath where health and metrics are served ({@code camel.management.path}): never gated */
     StartupGate(String managementPath) {
@@ -57,9 +60,18 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
         });
     }
 
+    /** Answers 503 until {@link #resume}; readiness is left alone: a swap takes milliseconds. */
+    void pause() {
+        pauses.incrementAndGet();
+    }
+
+    void resume() {
+        pauses.decrementAndGet();
+    }
+
     @Override
     public void handle(RoutingContext request) {
-        if (open || (request.normalizedPath() + "/").startsWith(managementPath)) {
+        if ((open && pauses.get() == 0) || (request.normalizedPath() + "/").startsWith(managementPath)) {
             request.next();
             return;
         }

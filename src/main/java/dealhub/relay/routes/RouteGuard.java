@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -29,9 +30,11 @@ public final class RouteGuard {
      * @param knownTargets by the fixed start of a dynamic send, the in-memory endpoints it may mean
      *                     ({@code direct:sink-}: each sink's {@code direct:sink-<name>})
      * @param drainSeconds how long a route being replaced gets for what it has in flight
+     * @param pauseRequests answers HTTP requests 503 until the action it returns runs
      */
-    public static void install(CamelContext context, Collection<String> required, Map<String, Collection<String>> knownTargets,
-            long drainSeconds) throws Exception {
+    public static void install(CamelContext context, Collection<String> required,
+            Map<String, Collection<String>> knownTargets, long drainSeconds, Supplier<Runnable> pauseRequests)
+            throws Exception {
         ConsumerCheck consumers = new ConsumerCheck(context, knownTargets);
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
         List<String> problems = new ArrayList<>(
@@ -53,7 +56,7 @@ public final class RouteGuard {
             MeterRegistry meters = context.getRegistry().lookupByNameAndType(
                     MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
             context.addService(new SafeRouteReload(folder, camels.isRecursive(), camels.getPattern(),
-                    consumers, required, new RouteSwap(context, drainSeconds), meters));
+                    consumers, required, new RouteSwap(context, drainSeconds, pauseRequests), meters));
         }
     }
 }

@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
@@ -30,11 +32,14 @@ final class RouteSwap {
     private final CamelContext context;
     private final Model model;
     private final long drainSeconds;
+    private final Supplier<Runnable> pauseRequests;
 
-    RouteSwap(CamelContext context, long drainSeconds) {
+    /** @param pauseRequests answers HTTP requests 503 until the action it returns runs */
+    RouteSwap(CamelContext context, long drainSeconds, Supplier<Runnable> pauseRequests) {
         this.context = context;
         this.model = context.getCamelContextExtension().getContextPlugin(Model.class);
         this.drainSeconds = drainSeconds;
+        this.pauseRequests = pauseRequests;
     }
 
     /** Builds each route of {@code trialCopies} (a second, separate load of the new definitions) without keeping it. */
@@ -60,6 +65,21 @@ final class RouteSwap {
      * their place, and starts them; on any failure puts everything back as it was.
      */
     void swap(Map<String, RouteDefinition> routes, Collection<String> removed,
+            Map<String, RouteConfigurationDefinition> configurations) throws RefusedReloadException {
+        // A route taking HTTP requests leaves its path unserved from its stop to its successor's start: callers are
+        // answered 503 meanwhile (retried), not 404 (lost).
+        boolean http = Stream.concat(routes.keySet().stream(), removed.stream()).map(context::getRoute)
+                .anyMatch(r -> r != null && r.getEndpoint().getEndpointUri().startsWith("platform-http:"))
+                || routes.values().stream().anyMatch(r -> r.getInput().getEndpointUri().startsWith("platform-http:"));
+        Runnable resume = http ? pauseRequests.get() : () -> { };
+        try {
+            replace(routes, removed, configurations);
+        } finally {
+            resume.run();
+        }
+    }
+
+    private void replace(Map<String, RouteDefinition> routes, Collection<String> removed,
             Map<String, RouteConfigurationDefinition> configurations) throws RefusedReloadException {
         List<String> toStop = new ArrayList<>();
         routes.keySet().stream().filter(id -> context.getRoute(id) != null).forEach(toStop::add);

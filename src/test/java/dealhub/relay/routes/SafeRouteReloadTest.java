@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -102,6 +106,29 @@ class SafeRouteReloadTest extends RelayTest {
 
         assertThat(refused).hasMessageContaining("route 'dispatch' sends to direct:enrich-qoute, which no route consumes");
         assertThat(refused.getMessage()).doesNotContain("\n");
+    }
+
+    @Test
+    void webhooksArrivingWhileTheirHttpRouteIsSwappedAreAnsweredAcceptedOrRetryLaterNeverNotFound() throws Exception {
+        relay = startWithACopyOfTheRoutes().start();
+        Set<Integer> statuses = ConcurrentHashMap.newKeySet();
+        AtomicBoolean posting = new AtomicBoolean(true);
+        AtomicInteger sent = new AtomicInteger();
+        Thread client = new Thread(() -> {
+            while (posting.get()) {
+                statuses.add(relay.postEvent("/webhooks/dealhub",
+                        Samples.userEvent("E-swap-" + sent.incrementAndGet())).statusCode());
+            }
+        });
+        client.start();
+
+        save("intake.yaml", "    id: webhook\n", "    id: webhook\n    description: saved while webhooks arrive\n");
+        awaitReloads("applied", 1);
+        posting.set(false);
+        client.join();
+
+        assertThat(statuses).isSubsetOf(202, 503).contains(202);
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
