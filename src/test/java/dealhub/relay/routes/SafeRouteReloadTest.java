@@ -173,6 +173,28 @@ class SafeRouteReloadTest extends RelayTest {
     }
 
     @Test
+    void aChangedRouteThatCannotFinishItsInFlightWorkInTimeKeepsRunningAndTheDeliveryIsNotKilled() throws Exception {
+        TestRelay.Builder builder = startWithACopyOfTheRoutes().with("relay.routes.reload-drain-seconds", "1")
+                .with("relay.retry.initial-delay-ms", "4000").with("relay.retry.max-delay-ms", "4000");
+        Path blocker = Files.createDirectories(folder.resolve("sinks")).resolve("late");
+        Files.writeString(blocker, "a file where the sink expects a folder: deliveries fail until it is gone");
+        builder.with("relay.sinks.late.type", "file").with("relay.sinks.late.events", "*")
+                .with("relay.sinks.late.directory", blocker.toString());
+        relay = builder.start();
+        relay.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-in-flight"));
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.deliveryState("E-in-flight", "files")));
+
+        save("dispatch.yaml", "    id: deliver\n", "    id: deliver\n    description: edited while a delivery waits\n");
+        awaitReloads("refused", 1);
+        Files.delete(blocker);
+
+        assertThat(warnings()).singleElement().asString()
+                .contains("dispatch.yaml", "route 'deliver' still had work in flight after 1 s");
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-in-flight")));
+        assertThat(relay.deliveryAttempts("E-in-flight", "late")).isGreaterThan(1);
+    }
+
+    @Test
     void anEventSentToARouteThatIsGoneIsDeadWithTheReasonInsteadOfLeasedAgainAndAgain() throws Exception {
         relay = startWithACopyOfTheRoutes().with("camel.component.direct.timeout", "500").start();
         relay.context().getRouteController().stopRoute("enrich-quote");
