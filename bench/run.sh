@@ -243,6 +243,8 @@ fi
 FRAMEWORK=0
 if wanted framework; then
   echo "camel.main.routes-include-pattern = file:$ROOT/bench/framework-ceiling.yaml" > "$WORK/framework.properties"
+  # the relay refuses to start without the routes it needs (relay.routes.required): here only this one exists
+  echo "relay.routes.required = framework-ceiling" >> "$WORK/framework.properties"
   echo "relay.datasource.url = jdbc:h2:file:$WORK/framework/data/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" \
     >> "$WORK/framework.properties"
   start_relay framework "$WORK/framework.properties"
@@ -276,6 +278,7 @@ intake() {  # intake <label> <datasource properties...>
   local label=$1; shift
   {
     echo "camel.main.routes-include-pattern = file:routes/intake.yaml"
+    echo "relay.routes.required = webhook,webhook-with-event,intake,json-reply"
     printf '%s\n' "$@"
   } > "$WORK/$label.properties"
   start_relay "$label" "$WORK/$label.properties"
