@@ -48,6 +48,8 @@ public final class SafeRouteReload extends RouteWatcherReloadStrategy {
     private final RouteSwap swap;
     /** The last applied version of each route file, by its absolute path. */
     private final Map<Path, RouteFileEntries> applied = new HashMap<>();
+    /** Which file each route was last loaded from: a route moved to another file is not removed with the first. */
+    private final Map<String, Path> owners = new HashMap<>();
     private final Map<String, Counter> outcomes = new HashMap<>();
 
     SafeRouteReload(String folder, boolean recursive, String pattern, ConsumerCheck consumers,
@@ -76,7 +78,7 @@ public final class SafeRouteReload extends RouteWatcherReloadStrategy {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 if (getFileFilter().accept(file.toFile())) {
                     try {
-                        applied.put(key(file), RouteFileEntries.parse(Files.readString(file)));
+                        remember(key(file), RouteFileEntries.parse(Files.readString(file)));
                     } catch (RuntimeException | IOException unreadable) {
                         LOG.debug("route file {} is not readable YAML at start", file, unreadable);
                     }
@@ -156,10 +158,10 @@ public final class SafeRouteReload extends RouteWatcherReloadStrategy {
             }
         }
         List<String> removed = before.routeIds().stream().filter(id -> !saved.routeIds().contains(id))
-                .filter(id -> getCamelContext().getRoute(id) != null).toList();
+                .filter(id -> key(file).equals(owners.get(id)) && getCamelContext().getRoute(id) != null).toList();
         routeIds.retainAll(saved.routeIds());
         if (routeIds.isEmpty() && removed.isEmpty() && configurationIds.isEmpty()) {
-            applied.put(key(file), saved);
+            remember(key(file), saved);
             LOG.info("route file {} saved: no route in it changed, nothing restarted", name);
             return "unchanged";
         }
@@ -168,7 +170,8 @@ public final class SafeRouteReload extends RouteWatcherReloadStrategy {
         check(model, loaded, removed);
         swap.build(load(resource, routeIds, Set.of()).routes().values());
         swap.swap(loaded.routes(), removed, loaded.configurations());
-        applied.put(key(file), saved);
+        removed.forEach(owners::remove);
+        remember(key(file), saved);
         LOG.info("route file {} reloaded: routes {} replaced or added{}{}", name, routeIds,
                 removed.isEmpty() ? "" : ", " + removed + " removed",
                 configurationIds.isEmpty() ? "" : ", route configurations " + configurationIds);
@@ -235,6 +238,11 @@ public final class SafeRouteReload extends RouteWatcherReloadStrategy {
             throw new RefusedReloadException("Camel cannot read it: " + RouteSwap.reason(e), e);
         }
         return new Loaded(routes, configurations);
+    }
+
+    private void remember(Path file, RouteFileEntries entries) {
+        applied.put(file, entries);
+        entries.routeIds().forEach(id -> owners.put(id, file));
     }
 
     private static Set<String> idsOf(Collection<String> keys, String kind) {
