@@ -19,6 +19,9 @@ public final class HttpFront {
     /** Before every other route on the router: Camel's own start at order 0. */
     private static final int FIRST = -1_000_000;
 
+    /** How long a pause waits for requests already let through: a webhook is answered in milliseconds. */
+    private static final long PAUSE_WAIT_MILLIS = 5000;
+
     private final CamelContext context;
     private final StartupGate gate;
     private volatile ClientFaults faults;
@@ -51,7 +54,11 @@ public final class HttpFront {
         if (gate == null) {
             return () -> { };
         }
-        gate.pause();
+        try {
+            gate.pause(PAUSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return gate::resume;
     }
 

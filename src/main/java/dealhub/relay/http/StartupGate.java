@@ -32,6 +32,8 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
     private final String managementPath;
     private volatile boolean open;
     private final AtomicInteger pauses = new AtomicInteger();
+    /** Requests let through and not yet answered: a pause waits for them before routes are swapped. */
+    private final AtomicInteger passing = new AtomicInteger();
 
     /** @param managementPath where health and metrics are served ({@code camel.management.path}): never gated */
     StartupGate(String managementPath) {
@@ -60,9 +62,17 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
         });
     }
 
-    /** Answers 503 until {@link #resume}; readiness is left alone: a swap takes milliseconds. */
-    void pause() {
+    /**
+     * Answers 503 until {@link #resume}, once the requests already let through are answered (at most
+     * {@code waitMillis}): one that passed the gate but reached its route after the route stopped would fail with a
+     * 500. Readiness is left alone: a swap takes milliseconds.
+     */
+    void pause(long waitMillis) throws InterruptedException {
         pauses.incrementAndGet();
+        long deadline = System.nanoTime() + waitMillis * 1_000_000;
+        while (passing.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
     }
 
     void resume() {
@@ -71,7 +81,13 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
 
     @Override
     public void handle(RoutingContext request) {
-        if ((open && pauses.get() == 0) || (request.normalizedPath() + "/").startsWith(managementPath)) {
+        if ((request.normalizedPath() + "/").startsWith(managementPath)) {
+            request.next();
+            return;
+        }
+        if (open && pauses.get() == 0) {
+            passing.incrementAndGet();
+            request.addEndHandler(ended -> passing.decrementAndGet());
             request.next();
             return;
         }
