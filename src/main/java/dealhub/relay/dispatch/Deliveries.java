@@ -4,6 +4,7 @@ import static dealhub.relay.dispatch.EventExchange.DOCUMENT;
 import static dealhub.relay.dispatch.EventExchange.EVENT;
 import static dealhub.relay.dispatch.EventExchange.HEADER_SINK;
 import static dealhub.relay.dispatch.EventExchange.QUOTE;
+import static dealhub.relay.dispatch.EventExchange.QUOTE_FETCHED_AT;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
 import static dealhub.relay.dispatch.EventExchange.SINK;
 import static dealhub.relay.dispatch.EventExchange.SINKS;
@@ -14,6 +15,7 @@ import static dealhub.relay.dispatch.EventExchange.failedAttempts;
 import static dealhub.relay.dispatch.EventExchange.setEventHeaders;
 
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +63,7 @@ public class Deliveries {
         exchange.setProperty(EVENT, event);
         exchange.setProperty(QUOTE_ID, event.quoteId());
         exchange.setProperty(QUOTE, event.quote());
+        exchange.removeProperty(QUOTE_FETCHED_AT);
         setEventHeaders(exchange.getIn(), event);
 
         List<String> deliverable = new ArrayList<>();
@@ -97,6 +100,11 @@ public class Deliveries {
         String quote = exchange.getProperty(QUOTE, String.class);
         if (quote != null) {
             document.putRawValue("quote", new RawValue(quote));
+            // Which of two states of a quote is newer: the jdbc sink orders them by this (docs/bi-tables.md).
+            Instant fetchedAt = exchange.getProperty(QUOTE_FETCHED_AT, Instant.class);
+            if (fetchedAt != null) {
+                document.put("quote_fetched_at", fetchedAt.toString());
+            }
         }
         return mapper.writeValueAsString(document);
     }

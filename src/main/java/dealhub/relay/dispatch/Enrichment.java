@@ -1,6 +1,7 @@
 package dealhub.relay.dispatch;
 
 import static dealhub.relay.dispatch.EventExchange.QUOTE;
+import static dealhub.relay.dispatch.EventExchange.QUOTE_FETCHED_AT;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
 import static dealhub.relay.dispatch.EventExchange.SINKS;
 import static dealhub.relay.dispatch.EventExchange.eventId;
@@ -8,6 +9,7 @@ import static dealhub.relay.dispatch.EventExchange.eventType;
 import static dealhub.relay.dispatch.EventExchange.failedAttempts;
 
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 
 import dealhub.relay.dealhub.QuoteApi;
@@ -96,6 +98,7 @@ public class Enrichment {
     public void quoteFetched(Exchange exchange) {
         String quote = exchange.getIn().getBody(String.class);
         exchange.setProperty(QUOTE, quote);
+        exchange.setProperty(QUOTE_FETCHED_AT, Instant.now());
         LOG.atInfo().setMessage(exchange.getProperty(FEATURES) == Features.WITHOUT_APPROVALS
                         ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
                 .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))

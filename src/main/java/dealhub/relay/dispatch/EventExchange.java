@@ -12,6 +12,8 @@ final class EventExchange {
     static final String EVENT = "relayEvent";
     static final String QUOTE_ID = "relayQuoteId";
     static final String QUOTE = "relayQuote";
+    /** When Get Quote answered in this round; unset when the quote came from the journal (an earlier round). */
+    static final String QUOTE_FETCHED_AT = "relayQuoteFetchedAt";
     static final String SINKS = "relaySinks";
     static final String SINK = "relaySink";
     static final String DOCUMENT = "relayDocument";
