@@ -2,6 +2,7 @@ package dealhub.relay.sinks.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -9,12 +10,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import dealhub.relay.sql.BrokenConnections;
-import dealhub.relay.sinks.PermanentDeliveryException;
 import dealhub.relay.journal.JournalSchema;
+import dealhub.relay.sinks.PermanentDeliveryException;
+import dealhub.relay.sql.BrokenConnections;
+import dealhub.relay.sql.Sql;
 
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -34,8 +37,9 @@ public class JdbcSink {
      */
     private static final String SQL_DATA_EXCEPTION = "22";
 
-    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private final QuoteTables tables = new QuoteTables();
+    /** Numbers exactly as sent ({@code 186000.0} stays so in the kept JSON, not {@code 1.86E+5}). */
+    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 
     private String sinkName;
     private DataSource relayDataSource;
@@ -47,6 +51,8 @@ public class JdbcSink {
     private long connectionTimeoutMs;
 
     private HikariDataSource pool;
+    /** Made once the tables are migrated, for the database's dialect; then {@link #schemaReady} publishes it. */
+    private QuoteTables tables;
     private volatile boolean schemaReady;
 
     /**
@@ -116,9 +122,8 @@ public class JdbcSink {
                 tables.write(connection, parsed);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
-                rollback(connection, e);
-                if (e instanceof SQLException sql && sql.getSQLState() != null
-                        && sql.getSQLState().startsWith(SQL_DATA_EXCEPTION)) {
+                Sql.rollback(connection, e);
+                if (e instanceof SQLException && Sql.hasStateClass(e, SQL_DATA_EXCEPTION)) {
                     throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
                 }
                 BrokenConnections.evictIfBroken(pool, connection, "sink " + sinkName);
@@ -131,10 +136,18 @@ public class JdbcSink {
         if (schemaReady) {
             return;
         }
+        Rows.Dialect dialect;
+        try (Connection connection = pool.getConnection()) {
+            dialect = Rows.Dialect.of(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException("the BI database cannot be reached: " + e.getMessage(), e);
+        }
         // Its own migrations and history table: in the relay's database they live beside the journal's, whose
-        // tables make the schema non-empty, hence the baseline below version 1.
+        // tables make the schema non-empty, hence the baseline below version 1. ${json} is the JSON column type.
         Flyway.configure().dataSource(pool).locations("classpath:db/bi").table("dealhub_bi_schema_history")
-                .baselineOnMigrate(true).baselineVersion("0").load().migrate();
+                .placeholders(Map.of("json", dialect.jsonType)).baselineOnMigrate(true).baselineVersion("0")
+                .load().migrate();
+        tables = new QuoteTables(new Rows(dialect));
         schemaReady = true;
     }
 
@@ -143,14 +156,6 @@ public class JdbcSink {
             return mapper.readTree(document);
         } catch (JsonProcessingException e) {
             throw new PermanentDeliveryException("the sink document is not JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    private static void rollback(Connection connection, Exception cause) {
-        try {
-            connection.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
         }
     }
 

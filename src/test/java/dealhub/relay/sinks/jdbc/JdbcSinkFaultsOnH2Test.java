@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkFaultsOnH2Test extends JdbcSinkFaultsTest implements OnH2 {
+}

@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkFaultsOnPostgresTest extends JdbcSinkFaultsTest implements OnPostgres {
+}

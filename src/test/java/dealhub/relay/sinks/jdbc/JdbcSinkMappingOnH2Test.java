@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkMappingOnH2Test extends JdbcSinkMappingTest implements OnH2 {
+}

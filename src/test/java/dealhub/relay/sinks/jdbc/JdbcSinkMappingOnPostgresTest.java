@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkMappingOnPostgresTest extends JdbcSinkMappingTest implements OnPostgres {
+}

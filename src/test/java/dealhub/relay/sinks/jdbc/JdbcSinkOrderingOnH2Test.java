@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkOrderingOnH2Test extends JdbcSinkOrderingTest implements OnH2 {
+}

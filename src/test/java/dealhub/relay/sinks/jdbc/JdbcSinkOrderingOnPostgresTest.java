@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkOrderingOnPostgresTest extends JdbcSinkOrderingTest implements OnPostgres {
+}

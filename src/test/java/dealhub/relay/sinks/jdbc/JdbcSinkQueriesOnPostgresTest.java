@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkQueriesOnPostgresTest extends JdbcSinkQueriesTest implements OnPostgres {
+}

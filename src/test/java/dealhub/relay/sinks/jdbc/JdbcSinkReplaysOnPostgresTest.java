@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkReplaysOnPostgresTest extends JdbcSinkReplaysTest implements OnPostgres {
+}
