@@ -143,7 +143,7 @@ final class QuoteRows {
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> attribute = it.next();
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("attribute_name", attribute.getKey());
+            row.put("attribute_name", Values.storable(attribute.getKey()));
             row.put("attribute_value", text(attribute.getValue()));
             row.put("attribute_number", Values.numberOrNull(attribute.getValue()));
             rows.add(row);

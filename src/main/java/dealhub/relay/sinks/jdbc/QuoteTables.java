@@ -92,7 +92,7 @@ final class QuoteTables {
         row.put("deal_room_url", text(field(webhook, "DealRoom_URL")));
         row.put("event_source", text(field(webhook, "Event_source")));
         row.put("action_message", actionMessage(field(webhook, "action_summary")));
-        row.put("webhook", webhook.isObject() ? Json.of(webhook.toString()) : null);
+        row.put("webhook", webhook.isObject() ? new Json(webhook.toString()) : null);
         return row;
     }
 

@@ -21,8 +21,8 @@ final class Rows {
     /** A JSON document for a JSON column, as text. */
     record Json(String text) {
 
-        static Json of(String text) {
-            return text == null ? null : new Json(text);
+        Json {
+            text = Values.storableJson(text);
         }
     }
 

@@ -40,8 +40,18 @@ final class Values {
         if (value == null || value.isNull() || value.isMissingNode()) {
             return null;
         }
-        String text = value.isContainerNode() ? value.toString() : value.asText();
+        String text = value.isContainerNode() ? storableJson(value.toString()) : storable(value.asText());
         return text.isEmpty() ? null : text;
+    }
+
+    /** The text with NUL characters replaced by U+FFFD: PostgreSQL stores no NUL in text, and would refuse the event. */
+    static String storable(String text) {
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
+    }
+
+    /** JSON text likewise: PostgreSQL's JSONB refuses the escape of NUL. */
+    static String storableJson(String json) {
+        return json.contains("\\u0000") ? json.replace("\\u0000", "\\uFFFD") : json;
     }
 
     /** The field of that name, else of that name in any letter case ({@code Quantity} in product_factors). */
@@ -50,7 +60,7 @@ final class Values {
     }
 
     static String json(JsonNode value) {
-        return value == null || value.isNull() || value.isMissingNode() ? null : value.toString();
+        return value == null || value.isNull() || value.isMissingNode() ? null : storableJson(value.toString());
     }
 
     static Boolean bool(JsonNode value) {

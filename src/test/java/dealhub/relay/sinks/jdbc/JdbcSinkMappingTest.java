@@ -275,22 +275,25 @@ abstract class JdbcSinkMappingTest extends JdbcSinkFixture {
     void hostileAndNonAsciiTextIsStoredVerbatim() throws Exception {
         relay = relayWithBiSink().start();
         ObjectNode quote = sampleQuote(HOSTILE);
-        ((ObjectNode) quote.get("info")).put("account_name", NON_ASCII);
+        // A NUL, which PostgreSQL stores neither in text nor in JSONB, becomes U+FFFD.
+        ((ObjectNode) quote.get("info")).put("account_name", NON_ASCII).put("contact_name", "Lena\u0000Fischer");
         ObjectNode answer = (ObjectNode) quote.get("answers").get(0);
         answer.put("answer", HOSTILE + " " + NON_ASCII);
         answer.put("question", "<p>Ort &amp; <i>" + NON_ASCII + "</i></p>");
 
         toSink(document("E-" + HOSTILE, "quoteWon", HOSTILE, "2026-11-02 14:07:33", "2026-11-02T14:07:34Z", quote));
 
-        assertThat(rows(relay.dataSource(), "SELECT dealhub_quote_id, account_name FROM dealhub_quote"))
-                .containsExactly(row("dealhub_quote_id", HOSTILE, "account_name", NON_ASCII));
+        assertThat(rows(relay.dataSource(), "SELECT dealhub_quote_id, account_name, contact_name FROM dealhub_quote"))
+                .containsExactly(row("dealhub_quote_id", HOSTILE, "account_name", NON_ASCII,
+                        "contact_name", "Lena\uFFFDFischer"));
         assertThat(rows(relay.dataSource(), "SELECT question, answer FROM dealhub_quote_answer"
                 + " WHERE dealhub_quote_id = ? AND answer_number = 1", HOSTILE))
                 .containsExactly(row("question", "Ort & " + NON_ASCII, "answer", HOSTILE + " " + NON_ASCII));
         assertThat(rows(relay.dataSource(), "SELECT event_id, dealhub_quote_id FROM dealhub_quote_event"))
                 .containsExactly(row("event_id", "E-" + HOSTILE, "dealhub_quote_id", HOSTILE));
-        assertThat(new JsonAssert(rows(relay.dataSource(), "SELECT quote FROM dealhub_quote_snapshot"))
-                .at("/info/account_name")).isEqualTo(NON_ASCII);
+        JsonAssert kept = new JsonAssert(rows(relay.dataSource(), "SELECT quote FROM dealhub_quote_snapshot"));
+        assertThat(kept.at("/info/account_name")).isEqualTo(NON_ASCII);
+        assertThat(kept.at("/info/contact_name")).isEqualTo("Lena\uFFFDFischer");
     }
 
     @Test

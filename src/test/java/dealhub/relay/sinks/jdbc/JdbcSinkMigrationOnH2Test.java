@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkMigrationOnH2Test extends JdbcSinkMigrationTest implements OnH2 {
+}

@@ -1,0 +1,4 @@
+package dealhub.relay.sinks.jdbc;
+
+class JdbcSinkMigrationOnPostgresTest extends JdbcSinkMigrationTest implements OnPostgres {
+}
