@@ -1,6 +1,7 @@
 package dealhub.relay.sinks.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,9 @@ abstract class JdbcSinkQueriesTest extends JdbcSinkFixture {
         relay = relayWithBiSink().start();
         sampleHistory();
         Map<String, String> queries = exampleQueries();
-        assertThat(queries).containsOnlyKeys("Won revenue by month per currency", "Average discount by submitter",
+        assertThat(queries).containsOnlyKeys("Won revenue by month per currency",
+                "Top SKUs by net price, in won quotes", "Average discount by region, in won quotes",
+                "Average discount by submitter",
                 "ARR by product from attributes", "Approval rounds per quote",
                 "Discount at submission against discount at signature");
 
@@ -42,6 +45,17 @@ abstract class JdbcSinkQueriesTest extends JdbcSinkFixture {
                         "won_revenue", dec("151320.5")),
                 row("won_month", LocalDate.parse("2026-12-01"), "currency", "USD", "won_quotes", 1L,
                         "won_revenue", dec("50000")));
+        assertThat(run(queries, "Top SKUs by net price, in won quotes")).extracting(
+                r -> r.get("currency"), r -> r.get("sku"), r -> r.get("quantity"), r -> r.get("net_price"))
+                .containsExactly(tuple("EUR", "PLAT-ENT", dec("100"), dec("102000")),
+                        tuple("USD", "PLAT-ENT", dec("100"), dec("102000")),
+                        tuple("EUR", "SUP-PREM", dec("1"), dec("32400")),
+                        tuple("USD", "SUP-PREM", dec("1"), dec("32400")),
+                        tuple("EUR", "PS-ONBOARD", dec("1"), dec("16920.5")),
+                        tuple("USD", "PS-ONBOARD", dec("1"), dec("16920.5")));
+        assertThat(run(queries, "Average discount by region, in won quotes")).containsExactly(
+                row("region", "EMEA", "quotes", 2L, "avg_total_discount_pct", dec("11.82"),
+                        "avg_sales_discount_pct", dec("10")));
         assertThat(run(queries, "Average discount by submitter")).containsExactly(
                 row("submitted_by", MARIA, "quotes", 1L, "avg_total_discount_pct", dec("18.64")),
                 row("submitted_by", SAM, "quotes", 1L, "avg_total_discount_pct", dec("5")));
