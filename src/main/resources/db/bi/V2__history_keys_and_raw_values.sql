@@ -9,8 +9,9 @@ ALTER TABLE dealhub_quote ADD COLUMN state_hash VARCHAR;              -- SHA-256
 ALTER TABLE dealhub_quote ADD COLUMN approvals_fetched_at TIMESTAMP;  -- the last state that brought approvals
 ALTER TABLE dealhub_quote ADD COLUMN deal_room_url VARCHAR;           -- deal_room_info.url
 ALTER TABLE dealhub_quote ADD COLUMN absent_since TIMESTAMP;          -- a complete listing no longer had it
-CREATE INDEX dealhub_quote_by_external_opportunity ON dealhub_quote (external_opportunity_id);
-CREATE INDEX dealhub_quote_by_opportunity ON dealhub_quote (dealhub_opportunity_id);
+-- The primary quote of an opportunity is found without reading the opportunity's other quotes.
+CREATE INDEX dealhub_quote_primary_by_external_opportunity ON dealhub_quote (external_opportunity_id, primary_quote);
+CREATE INDEX dealhub_quote_primary_by_opportunity ON dealhub_quote (dealhub_opportunity_id, primary_quote);
 
 -- One row per fetched state of a quote, in the order DealHub answered: the history the webhooks are the only
 -- source of. A state equal to the one fetched just before it adds no row.
