@@ -63,7 +63,7 @@ public class Deliveries {
         exchange.setProperty(EVENT, event);
         exchange.setProperty(QUOTE_ID, event.quoteId());
         exchange.setProperty(QUOTE, event.quote());
-        exchange.removeProperty(QUOTE_FETCHED_AT);
+        exchange.setProperty(QUOTE_FETCHED_AT, event.quoteFetchedAt());
         setEventHeaders(exchange.getIn(), event);
 
         List<String> deliverable = new ArrayList<>();
@@ -127,7 +127,7 @@ public class Deliveries {
         String sink = exchange.getProperty(SINK, String.class);
         int attempts = failedAttempts(exchange) + 1;
         outcomes.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, true, attempts, null,
-                fetchedQuote(exchange)));
+                fetchedQuote(exchange), fetchedAt(exchange)));
         metrics.delivery(sink, "delivered");
         outcome(LOG.atInfo(), exchange, "delivered", sink, attempts).log();
     }
@@ -137,7 +137,7 @@ public class Deliveries {
         int attempts = failedAttempts(exchange);
         String reason = Failures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
         outcomes.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, false, attempts, reason,
-                fetchedQuote(exchange)));
+                fetchedQuote(exchange), fetchedAt(exchange)));
         metrics.delivery(sink, "dead");
         outcome(LOG.atWarn(), exchange, "dead: " + reason, sink, attempts).log();
     }
@@ -152,6 +152,11 @@ public class Deliveries {
         }
         String state = outcomes.finish(eventId(exchange));
         LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
+    }
+
+    /** When the quote of this round was fetched, kept with it so that a later round's document is the same. */
+    private static Instant fetchedAt(Exchange exchange) {
+        return exchange.getProperty(QUOTE_FETCHED_AT, Instant.class);
     }
 
     /** The quote fetched from DealHub in this round, not yet in the journal; {@code null} if it came from there. */

@@ -10,6 +10,7 @@ import static dealhub.relay.dispatch.EventExchange.failedAttempts;
 
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import dealhub.relay.dealhub.QuoteApi;
@@ -98,7 +99,8 @@ public class Enrichment {
     public void quoteFetched(Exchange exchange) {
         String quote = exchange.getIn().getBody(String.class);
         exchange.setProperty(QUOTE, quote);
-        exchange.setProperty(QUOTE_FETCHED_AT, Instant.now());
+        // To the microsecond: as precise as the journal keeps it (TIMESTAMP), so every round's document is the same.
+        exchange.setProperty(QUOTE_FETCHED_AT, Instant.now().truncatedTo(ChronoUnit.MICROS));
         LOG.atInfo().setMessage(exchange.getProperty(FEATURES) == Features.WITHOUT_APPROVALS
                         ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
                 .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))

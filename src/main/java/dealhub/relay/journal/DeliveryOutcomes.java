@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -52,9 +54,9 @@ public class DeliveryOutcomes {
     public String recordOutcome(DeliveryOutcome outcome) throws SQLException {
         return commits.run(c -> {
             if (outcome.fetchedQuote() != null) {
-                execute(c, "INSERT INTO relay_quote (event_id, quote) SELECT ?, ? WHERE NOT EXISTS"
+                execute(c, "INSERT INTO relay_quote (event_id, quote, fetched_at) SELECT ?, ?, ? WHERE NOT EXISTS"
                         + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", outcome.eventId(), outcome.fetchedQuote(),
-                        outcome.eventId());
+                        outcome.fetchedAt() == null ? null : Timestamp.from(outcome.fetchedAt()), outcome.eventId());
             }
             execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
                     + " worker = ? WHERE event_id = ? AND sink = ?", outcome.delivered() ? DONE : DEAD,
@@ -71,9 +73,16 @@ public class DeliveryOutcomes {
      * @param attempts     the attempts this round made
      * @param fetchedQuote the quote fetched from DealHub in this round, to be kept; {@code null} when none was, or
      *                     when it came from the journal
+     * @param fetchedAt    when Get Quote answered with {@code fetchedQuote}
      */
     public record DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
-            String fetchedQuote) {
+            String fetchedQuote, Instant fetchedAt) {
+
+        /** An outcome whose quote's fetch time is not known. */
+        public DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
+                String fetchedQuote) {
+            this(eventId, sink, delivered, attempts, reason, fetchedQuote, null);
+        }
 
         /** A delivery dead before it was tried (its sink is no longer configured). */
         public static DeliveryOutcome deadBeforeTrying(String eventId, String sink, String reason) {

@@ -12,7 +12,14 @@ import java.time.Instant;
  * @param payload    the webhook body as received
  * @param quote      the Get Quote response once fetched, else {@code null}
  * @param receivedAt when the relay accepted it
+ * @param quoteFetchedAt when Get Quote answered with {@code quote}; {@code null} when unknown or not fetched
  */
 public record JournalEvent(String eventId, String type, String action, String quoteId, String payload, String quote,
-        Instant receivedAt) {
+        Instant receivedAt, Instant quoteFetchedAt) {
+
+    /** An event as intake stores it: no quote fetched yet, or one whose fetch time is not known. */
+    public JournalEvent(String eventId, String type, String action, String quoteId, String payload, String quote,
+            Instant receivedAt) {
+        this(eventId, type, action, quoteId, payload, quote, receivedAt, null);
+    }
 }

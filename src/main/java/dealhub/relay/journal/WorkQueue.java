@@ -123,24 +123,33 @@ public class WorkQueue {
         if (events.isEmpty()) {
             return events;
         }
-        Map<String, String> quotes = new HashMap<>();
+        Map<String, StoredQuote> quotes = new HashMap<>();
         String marks = String.join(",", Collections.nCopies(events.size(), "?"));
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT event_id, quote FROM relay_quote WHERE event_id IN (" + marks + ")")) {
+                "SELECT event_id, quote, fetched_at FROM relay_quote WHERE event_id IN (" + marks + ")")) {
             for (int i = 0; i < events.size(); i++) {
                 ps.setString(i + 1, events.get(i).eventId());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    quotes.put(rs.getString(1), rs.getString(2));
+                    Timestamp fetchedAt = rs.getTimestamp(3);
+                    quotes.put(rs.getString(1),
+                            new StoredQuote(rs.getString(2), fetchedAt == null ? null : fetchedAt.toInstant()));
                 }
             }
         }
         if (quotes.isEmpty()) {
             return events;
         }
-        return events.stream().map(e -> new JournalEvent(e.eventId(), e.type(), e.action(), e.quoteId(), e.payload(),
-                quotes.get(e.eventId()), e.receivedAt())).toList();
+        return events.stream().map(e -> {
+            StoredQuote stored = quotes.get(e.eventId());
+            return stored == null ? e : new JournalEvent(e.eventId(), e.type(), e.action(), e.quoteId(), e.payload(),
+                    stored.quote(), e.receivedAt(), stored.fetchedAt());
+        }).toList();
+    }
+
+    /** A quote kept from an earlier round, and when Get Quote answered with it. */
+    private record StoredQuote(String quote, Instant fetchedAt) {
     }
 
     /** Makes sure each event has a delivery row for each sink subscribed to its type; what is still pending. */
