@@ -34,6 +34,12 @@ import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.JournalSnapshot;
 import dealhub.relay.observe.RelayMetrics;
+import dealhub.relay.reconcile.QuoteListing;
+import dealhub.relay.reconcile.QuoteStates;
+import dealhub.relay.reconcile.ReconcileAdmin;
+import dealhub.relay.reconcile.ReconcileMetrics;
+import dealhub.relay.reconcile.ReconcileRuns;
+import dealhub.relay.reconcile.Reconciler;
 import dealhub.relay.reply.JsonReply;
 import dealhub.relay.sinks.SafeFileNames;
 import dealhub.relay.sinks.SinkRegistry;
@@ -44,6 +50,7 @@ import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,9 +168,12 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("failedAttempt", new FailedAttempt(retry.getMaximumRedeliveryDelay(), null));
         registry.bind("failedGetQuote", new FailedAttempt(retry.getMaximumRedeliveryDelay(), metrics));
 
+        bindReconcile(registry, settings, dataSource, instanceId, meters);
+
         if (settings.flag("dealhub.simulator.enabled")) {
             registry.bind("dealhubSimulator",
-                    new DealHubSimulator(Path.of(settings.string("dealhub.simulator.quote-file"))));
+                    new DealHubSimulator(Path.of(settings.string("dealhub.simulator.quote-file")),
+                            settings.integer("dealhub.simulator.quotes"), settings.integer("dealhub.simulator.seed")));
             LOG.warn("**************************************************************************");
             LOG.warn("* dealhub.simulator.enabled=true: this relay serves a FAKE Get Quote API *");
             LOG.warn("* at /simulator from sample data. For demos and tests only, never in     *");
@@ -246,5 +256,23 @@ public class RelayConfiguration implements CamelConfiguration {
         if (released > 0) {
             LOG.info("took back {} event(s) leased by an earlier run of {}", released, identity.name());
         }
+    }
+
+    /** The beans of routes/reconcile.yaml and of the admin API's /admin/reconcile. */
+    private static void bindReconcile(Registry registry, Settings settings, DataSource dataSource, String instanceId,
+            MeterRegistry meters) {
+        QuoteListing listing = new QuoteListing(settings.optional("dealhub.api.token").orElse(null),
+                settings.integer("relay.reconcile.page-size"), settings.string("relay.reconcile.features"));
+        ReconcileRuns runs = new ReconcileRuns(dataSource, instanceId,
+                Duration.ofSeconds(settings.integer("relay.reconcile.lease-seconds")));
+        Duration interval = TimeUtils.toDuration(settings.string("relay.reconcile.interval"));
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("relay.reconcile.interval must be a positive duration, e.g. 6h");
+        }
+        Reconciler reconciler = new Reconciler(runs, new QuoteStates(dataSource, listing.withInfo()),
+                new ReconcileMetrics(meters, runs), interval, settings.integer("relay.reconcile.max-offset"));
+        registry.bind("quoteListing", listing);
+        registry.bind("reconciler", reconciler);
+        registry.bind("reconcileAdmin", new ReconcileAdmin(reconciler, runs));
     }
 }

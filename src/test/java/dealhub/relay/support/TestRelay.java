@@ -76,6 +76,8 @@ public final class TestRelay implements AutoCloseable {
             properties.put("relay.retry.max-delay-ms", "200");
             properties.put("relay.retry.jitter", "0");
             properties.put("camel.main.routes-reload-enabled", "false");
+            // Reconcile runs only where a test asks for it (ReconcileTest): it would list quotes from DealHub.
+            properties.put("relay.reconcile.enabled", "false");
         }
 
         /**
