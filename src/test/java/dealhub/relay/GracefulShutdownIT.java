@@ -54,7 +54,9 @@ class GracefulShutdownIT {
                 "relay.sinks.files.directory", sink.toString(),
                 "dealhub.api.base-url", dealhub.baseUrl(),
                 "relay.admin.token", TOKEN,
-                "relay.shutdown.grace-seconds", "5");
+                "relay.shutdown.grace-seconds", "5",
+                // only the events posted here: no simulated quotes backfilled
+                "relay.reconcile.enabled", "false");
 
         try (RelayProcess relay = RelayProcess.start(folder, "first", port, settings)) {
             for (int i = 0; i < EVENTS; i++) {

@@ -50,7 +50,8 @@ class ScaleOutIT {
                 .with("relay.dispatch.lease-seconds", "3").with("relay.dispatch.lease-renew-ms", "1000");
         survivorSettings.fileSink("files", "*");
         // the same sinks as the doomed instance, which runs with the shipped application.properties
-        survivorSettings.with("relay.sinks.files.directory", sink.toString()).with("relay.sinks.console.type", "log");
+        survivorSettings.with("relay.sinks.files.directory", sink.toString()).with("relay.sinks.console.type", "log")
+                .with("relay.sinks.bi.type", "jdbc").with("relay.sinks.bi.events", "*");
         // The survivor starts later: first the doomed instance takes all the work it can.
         TestRelay schemaOwner = TestRelay.in(folder.resolve("owner")).onPostgres().start();
         String url = schemaOwner.databaseUrl();
@@ -64,7 +65,9 @@ class ScaleOutIT {
                     "relay.dispatch.lease-renew-ms", "1000",
                     // a slow Get Quote keeps its claimed quote events in flight when it dies
                     "dealhub.api.base-url", dealhub.baseUrl() + "/slow",
-                    "dealhub.api.response-timeout-ms", "60000"))) {
+                    "dealhub.api.response-timeout-ms", "60000",
+                    // only the events posted here: no simulated quotes backfilled
+                    "relay.reconcile.enabled", "false"))) {
                 for (int i = 0; i < EVENTS; i++) {
                     String id = "EV-kill-" + i;
                     String type = i % 3 == 0 ? "quoteWon" : "user";
