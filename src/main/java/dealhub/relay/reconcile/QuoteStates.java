@@ -5,9 +5,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -129,21 +131,36 @@ public class QuoteStates {
                     throw new LeaseLostException();
                 }
                 int stored = 0;
-                for (Reconciled event : events) {
-                    Timestamp at = Timestamp.from(event.at());
-                    stored += Sql.execute(c, "INSERT INTO relay_event (event_id, event_type, event_action, quote_id,"
-                            + " payload, state, received_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
-                            + " (SELECT 1 FROM relay_event WHERE event_id = ?)", event.eventId(), Reconciled.TYPE,
-                            event.action(), event.quoteId(), event.payload(), JournalState.PENDING, at, at,
-                            event.eventId());
-                    Timestamp absentSince = event.state() == null ? at : null;
-                    if (Sql.execute(c, "UPDATE relay_reconcile_quote SET state = ?, event_id = ?, seen_at = ?,"
-                            + " absent_since = ? WHERE quote_id = ?", event.state(), event.eventId(), at, absentSince,
-                            event.quoteId()) == 0) {
-                        Sql.execute(c, "INSERT INTO relay_reconcile_quote (quote_id, state, event_id, seen_at,"
-                                + " absent_since) VALUES (?, ?, ?, ?, ?)", event.quoteId(), event.state(),
-                                event.eventId(), at, absentSince);
+                // Batched: a page's events in three round trips, not three per event.
+                try (PreparedStatement insert = c.prepareStatement("INSERT INTO relay_event (event_id, event_type,"
+                        + " event_action, quote_id, payload, state, received_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM relay_event WHERE event_id = ?)")) {
+                    for (Reconciled event : events) {
+                        Timestamp at = Timestamp.from(event.at());
+                        Sql.bind(insert, 1, Arrays.asList(event.eventId(), Reconciled.TYPE, event.action(),
+                                event.quoteId(), event.payload(), JournalState.PENDING, at, at, event.eventId()));
+                        insert.addBatch();
                     }
+                    for (int count : insert.executeBatch()) {
+                        stored += count > 0 || count == Statement.SUCCESS_NO_INFO ? 1 : 0;
+                    }
+                }
+                // The run holds the lease: no other writer replaces these rows in between.
+                List<String> quoteIds = events.stream().map(Reconciled::quoteId).toList();
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM relay_reconcile_quote WHERE quote_id IN ("
+                        + String.join(",", Collections.nCopies(quoteIds.size(), "?")) + ")")) {
+                    Sql.bind(delete, 1, quoteIds);
+                    delete.executeUpdate();
+                }
+                try (PreparedStatement insert = c.prepareStatement("INSERT INTO relay_reconcile_quote (quote_id, state,"
+                        + " event_id, seen_at, absent_since) VALUES (?, ?, ?, ?, ?)")) {
+                    for (Reconciled event : events) {
+                        Timestamp at = Timestamp.from(event.at());
+                        Sql.bind(insert, 1, Arrays.asList(event.quoteId(), event.state(), event.eventId(), at,
+                                event.state() == null ? at : null));
+                        insert.addBatch();
+                    }
+                    insert.executeBatch();
                 }
                 c.commit();
                 return stored;
