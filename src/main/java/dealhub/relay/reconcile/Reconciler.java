@@ -110,8 +110,13 @@ public class Reconciler {
         return current.get();
     }
 
+    /** Whether the run reads another page; a relay that stops ends its run there, giving the lease back at once. */
     public boolean hasNextPage(Exchange exchange) {
-        return run(exchange).hasNextPage();
+        ReconcileRun run = run(exchange);
+        if (run.hasNextPage() && (exchange.getContext().isStopping() || exchange.getContext().isStopped())) {
+            run.failed("the relay stopped before the run ended");
+        }
+        return run.hasNextPage();
     }
 
     /** Before each attempt at a page: a run whose lease another instance took over stops. */
