@@ -19,7 +19,7 @@ final class QuoteState {
         if (withInfo) {
             state += ";primary=" + text(quote.path("info").get("primary_quote"));
         }
-        return state.length() <= 200 ? state : state.substring(0, 200);
+        return state.length() <= 200 ? state : state.substring(0, 200); // relay_reconcile_quote.state
     }
 
     /** The status part of a state, for the synthetic event's document. */

@@ -27,11 +27,18 @@ record Reconciled(String quoteId, Result result, String state, String previousSt
     public static final String ABSENT = "absent";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** relay_event.event_id's width. */
+    private static final int MAX_EVENT_ID = 128;
 
     static Reconciled of(String runId, String quoteId, Result result, String state, KnownState previous, Instant at) {
         String previousState = previous == null ? null : previous.state();
-        String eventId = "reconciled-" + quoteId + "-" + digest(quoteId + "\n"
-                + (previous == null ? "" : previous.eventId()) + "\n" + (state == null ? "absent" : state));
+        String digest = digest(quoteId + "\n" + (previous == null ? "" : previous.eventId()) + "\n"
+                + (state == null ? "absent" : state));
+        // The quote id is in the event id when it fits (quote ids run up to 128 characters, as event ids do).
+        String eventId = "reconciled-" + quoteId + "-" + digest;
+        if (eventId.length() > MAX_EVENT_ID) {
+            eventId = "reconciled-" + digest;
+        }
         // The document's "webhook": what the sinks see of the event. A gone quote carries "listed": false, which the
         // jdbc sink records as the quote's absent_since (docs/bi-tables.md).
         ObjectNode payload = MAPPER.createObjectNode();

@@ -7,7 +7,7 @@ CREATE INDEX relay_event_by_quote ON relay_event (quote_id, received_at);
 -- The last state of each quote that reconciling journaled: the state (its status), the synthetic event that carried
 -- it, and since when a complete listing no longer had the quote. A webhook's fetched quote newer than this row wins.
 CREATE TABLE relay_reconcile_quote (
-    quote_id      VARCHAR(16)   NOT NULL PRIMARY KEY,
+    quote_id      VARCHAR(128)  NOT NULL PRIMARY KEY,
     state         VARCHAR(200),                       -- the compared state as listed ("status=Won"); NULL once absent
     event_id      VARCHAR(128)  NOT NULL,             -- the reconciled event that reported this state (or absence)
     seen_at       TIMESTAMP     NOT NULL,             -- when that event was journaled
