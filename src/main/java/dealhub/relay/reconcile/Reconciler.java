@@ -189,12 +189,13 @@ public class Reconciler {
         } finally {
             run.finished(Instant.now());
             if (!run.dryRun()) {
+                // Counted before the run shows as ended: whoever sees it ended sees it counted.
+                metrics.runEnded(run);
                 try {
                     runs.save(run);
                     runs.releaseLease();
                 } finally {
                     current.compareAndSet(run, null);
-                    metrics.runEnded(run);
                 }
             }
         }
