@@ -270,7 +270,7 @@ public class RelayConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException("relay.reconcile.interval must be a positive duration, e.g. 6h");
         }
         Reconciler reconciler = new Reconciler(runs, new QuoteStates(dataSource, listing.withInfo()),
-                new ReconcileMetrics(meters, runs), interval, settings.integer("relay.reconcile.max-offset"));
+                new ReconcileMetrics(meters), interval, settings.integer("relay.reconcile.max-offset"));
         registry.bind("quoteListing", listing);
         registry.bind("reconciler", reconciler);
         registry.bind("reconcileAdmin", new ReconcileAdmin(reconciler, runs));

@@ -1,7 +1,7 @@
 package dealhub.relay.reconcile;
 
-import java.sql.SQLException;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,25 +13,32 @@ import dealhub.relay.reconcile.ReconcileRun.Result;
 public class ReconcileMetrics {
 
     private final MeterRegistry registry;
+    /** Kept in memory, so that a scrape never waits for the database (a stalled one included). */
+    private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
 
-    public ReconcileMetrics(MeterRegistry registry, ReconcileRuns runs) {
+    public ReconcileMetrics(MeterRegistry registry) {
         this.registry = registry;
-        // From the database, so every instance reports the last success of any of them.
-        Gauge.builder("dealhub_reconcile_last_success_timestamp_seconds", runs, r -> {
-            try {
-                Instant last = r.lastSuccess();
-                return last == null ? 0 : last.toEpochMilli() / 1000.0;
-            } catch (SQLException e) {
-                return Double.NaN;
-            }
+        Gauge.builder("dealhub_reconcile_last_success_timestamp_seconds", lastSuccess, last -> {
+            Instant at = last.get();
+            return at == null ? 0 : at.toEpochMilli() / 1000.0;
         }).description("When the last reconcile run that read DealHub's list ended (complete or capped), Unix time")
                 .register(registry);
+    }
+
+    /** The last success of any instance, as the database says: the schedule reads it every minute. */
+    void lastSuccess(Instant at) {
+        if (at != null) {
+            lastSuccess.accumulateAndGet(at, (a, b) -> a == null || b.isAfter(a) ? b : a);
+        }
     }
 
     /** A run ended: complete, capped or failed; and how many quotes had each result. */
     void runEnded(ReconcileRun run) {
         Counter.builder("dealhub_reconcile_runs").description("Reconcile runs, by outcome")
                 .tag("outcome", run.state()).register(registry).increment();
+        if (!ReconcileRun.FAILED.equals(run.state())) {
+            lastSuccess(run.finishedAt());
+        }
         for (Result result : Result.values()) {
             Counter.builder("dealhub_reconcile_quotes").description("Quotes seen by reconcile runs, by result")
                     .tag("result", result == Result.NEW ? "new" : result.label()).register(registry)

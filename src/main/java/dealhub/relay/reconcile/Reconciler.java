@@ -58,6 +58,7 @@ public class Reconciler {
 
     /** On schedule: starts a run when none ended within the interval and no instance runs one; else {@code null}. */
     public ReconcileRun startIfDue(Exchange exchange) throws SQLException {
+        metrics.lastSuccess(runs.lastSuccess());
         if (current.get() != null || !due() || !runs.tryLease()) {
             return null;
         }
