@@ -238,11 +238,13 @@ abstract class ReconcileTest extends RelayTest {
     void aKnownQuoteMissingFromACompleteListIsReportedGoneOnceWithoutGetQuote() throws Exception {
         listPage(0, false, false, "Q1", "Draft", "Q2", "Won");
         quotesAnswer("Q1", "Draft", "Q2", "Won");
-        TestRelay.Builder builder = relayWithDealHub();
+        TestRelay.Builder builder = relayWithDealHub().with("relay.sinks.bi.type", "jdbc")
+                .with("relay.sinks.bi.events", "reconciled");
         Path files = builder.fileSink("files", "*");
         relay = builder.start();
         startRun();
         awaitAllDone();
+        assertThat(relay.queryOne("SELECT absent_since FROM dealhub_quote WHERE dealhub_quote_id = 'Q2'")).isNull();
 
         listPage(0, false, false, "Q1", "Draft");
         JsonNode run = startRun();
@@ -264,6 +266,10 @@ abstract class ReconcileTest extends RelayTest {
         assertThat(document.has("quote")).isFalse();
         dealhub.verify(1, getRequestedFor(urlPathEqualTo("/api/v2/quote/Q2")));
 
+        assertThat(relay.queryOne("SELECT absent_since FROM dealhub_quote WHERE dealhub_quote_id = 'Q2'"))
+                .as("the BI tables mark the gone quote, and keep it").isNotNull();
+        assertThat(relay.queryOne("SELECT count(*) FROM dealhub_quote")).isEqualTo(2L);
+
         assertThat(startRun().path("gone").asInt()).as("reported once").isZero();
 
         listPage(0, false, false, "Q1", "Draft", "Q2", "Won");
@@ -271,6 +277,8 @@ abstract class ReconcileTest extends RelayTest {
         assertThat(back.path("changed").asInt()).as("a quote listed again is reported again").isEqualTo(1);
         awaitAllDone();
         dealhub.verify(2, getRequestedFor(urlPathEqualTo("/api/v2/quote/Q2")));
+        assertThat(relay.queryOne("SELECT absent_since FROM dealhub_quote WHERE dealhub_quote_id = 'Q2'"))
+                .as("seen again: no longer absent").isNull();
     }
 
     @Test
