@@ -21,7 +21,7 @@ import dealhub.relay.dispatch.FailedAttempt;
 import dealhub.relay.dispatch.Failures;
 import dealhub.relay.dispatch.InstanceIdentity;
 import dealhub.relay.dispatch.Leases;
-import dealhub.relay.dispatch.Unroutable;
+import dealhub.relay.dispatch.RetrySchedule;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
@@ -115,7 +115,11 @@ public class RelayConfiguration implements CamelConfiguration {
         stopWithCamel(context, commits::close);
         EventStore events = new EventStore(commits,
                 Duration.ofMillis(positive(settings, "relay.webhook.commit-timeout-ms")));
-        WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease);
+        // No statement of the work queue waits longer than a renewal interval (nor a quarter of the lease): a renewal
+        // that cannot complete fails in time for this instance to know its leases are not being kept.
+        int queryTimeoutSeconds = (int) Math.max(1, Math.min(settings.integer("relay.dispatch.lease-renew-ms") / 1000,
+                lease.toSeconds() / 4));
+        WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease, queryTimeoutSeconds);
         // After the journal's tables are there (the listener before this one), before dispatch claims.
         context.addStartupListener((camel, alreadyStarted) -> takeBackEarlierLeases(workQueue, identity));
         DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
@@ -134,6 +138,7 @@ public class RelayConfiguration implements CamelConfiguration {
         JournalSnapshot figures = new JournalSnapshot(queries, Duration.ofSeconds(1), 2);
         stopWithCamel(context, figures::close);
         RelayMetrics metrics = new RelayMetrics(meters, figures);
+        metrics.retriesWaiting(sinks.names(), queries);
         JournalHealthChecks.Database databaseCheck = new JournalHealthChecks.Database(dataSource, Duration.ofSeconds(1));
         stopWithCamel(context, databaseCheck::close);
         registry.bind("journalDatabaseCheck", databaseCheck);
@@ -151,24 +156,23 @@ public class RelayConfiguration implements CamelConfiguration {
                 settings.list("dealhub.api.features"), metrics);
         registry.bind("quoteApi", quoteApi);
         Leases leases = new Leases(workQueue, sinks, settings.integer("relay.dispatch.capacity"),
-                settings.integer("relay.dispatch.poll-interval-ms"));
+                settings.integer("relay.dispatch.poll-interval-ms"), lease);
         registry.bind("leases", leases);
         // Stopped before the database (services stop in reverse order), after the routes have drained.
         stopWithCamel(context, leases::releaseLeases);
-        registry.bind("enrichment", new Enrichment(quoteApi, outcomes));
-        registry.bind("deliveries", new Deliveries(outcomes, sinks, metrics));
+        RetrySchedule schedule = RetrySchedules.fromSettings(settings);
+        Deliveries deliveries = new Deliveries(outcomes, sinks, metrics, leases, schedule);
+        registry.bind("deliveries", deliveries);
+        registry.bind("enrichment", new Enrichment(quoteApi, deliveries));
         registry.bind("failures", new Failures());
-        registry.bind("unroutable", new Unroutable(outcomes));
 
         registry.bind("safeFileNames", new SafeFileNames());
         registry.bind("adminApi", new AdminApi(queries, outcomes, settings.optional("relay.admin.token").orElse(null)));
 
-        RedeliveryPolicy retry = retryPolicy(settings);
-        registry.bind("retryPolicy", retry);
-        registry.bind("failedAttempt", new FailedAttempt(retry.getMaximumRedeliveryDelay(), null));
-        registry.bind("failedGetQuote", new FailedAttempt(retry.getMaximumRedeliveryDelay(), metrics));
+        registry.bind("failedAttempt", new FailedAttempt(null, 0));
+        registry.bind("failedGetQuote", new FailedAttempt(metrics, 0));
 
-        bindReconcile(registry, settings, dataSource, instanceId, meters);
+        bindReconcile(registry, settings, dataSource, instanceId, meters, schedule);
 
         if (settings.flag("dealhub.simulator.enabled")) {
             registry.bind("dealhubSimulator",
@@ -212,33 +216,6 @@ public class RelayConfiguration implements CamelConfiguration {
         return new HikariDataSource(config);
     }
 
-    /**
-     * One retry policy for Get Quote and for every sink: exponential backoff, capped, with random jitter
-     * (Camel's collision avoidance) so that retries after an outage do not arrive all at once.
-     */
-    private static RedeliveryPolicy retryPolicy(Settings settings) {
-        int maxAttempts = settings.integer("relay.retry.max-attempts");
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("relay.retry.max-attempts must be at least 1");
-        }
-        RedeliveryPolicy policy = new RedeliveryPolicy();
-        policy.setMaximumRedeliveries(maxAttempts - 1);
-        policy.setRedeliveryDelay(settings.integer("relay.retry.initial-delay-ms"));
-        policy.setMaximumRedeliveryDelay(settings.integer("relay.retry.max-delay-ms"));
-        policy.setUseExponentialBackOff(true);
-        policy.setBackOffMultiplier(settings.decimal("relay.retry.multiplier"));
-        double jitter = settings.decimal("relay.retry.jitter");
-        policy.setUseCollisionAvoidance(jitter > 0);
-        policy.setCollisionAvoidanceFactor(jitter);
-        policy.setAsyncDelayedRedelivery(true);
-        policy.setRetryAttemptedLogLevel(org.apache.camel.LoggingLevel.WARN);
-        policy.setLogRetryStackTrace(false);
-        policy.setLogStackTrace(false);
-        policy.setLogExhausted(false);
-        policy.setLogHandled(false);
-        return policy;
-    }
-
     private static int positive(Settings settings, String key) {
         int value = settings.integer(key);
         if (value < 1) {
@@ -254,17 +231,20 @@ public class RelayConfiguration implements CamelConfiguration {
     private static void takeBackEarlierLeases(WorkQueue workQueue, InstanceIdentity identity) throws Exception {
         int released = workQueue.releaseLeasesOf(identity.ownerPrefix());
         if (released > 0) {
-            LOG.info("took back {} event(s) leased by an earlier run of {}", released, identity.name());
+            LOG.info("took back {} deliveries leased by an earlier run of {}", released, identity.name());
         }
     }
 
     /** The beans of routes/reconcile.yaml and of the admin API's /admin/reconcile. */
     private static void bindReconcile(Registry registry, Settings settings, DataSource dataSource, String instanceId,
-            MeterRegistry meters) {
+            MeterRegistry meters, RetrySchedule schedule) {
         QuoteListing listing = new QuoteListing(settings.optional("dealhub.api.token").orElse(null),
                 settings.integer("relay.reconcile.page-size"), settings.string("relay.reconcile.features"));
-        ReconcileRuns runs = new ReconcileRuns(dataSource, instanceId,
-                Duration.ofSeconds(settings.integer("relay.reconcile.lease-seconds")));
+        Duration lease = Duration.ofSeconds(settings.integer("relay.reconcile.lease-seconds"));
+        ReconcileRuns runs = new ReconcileRuns(dataSource, instanceId, lease);
+        RedeliveryPolicy pageRetries = RetrySchedules.pageRetries(schedule, lease);
+        registry.bind("pageRetryPolicy", pageRetries);
+        registry.bind("failedPage", new FailedAttempt(null, RetrySchedules.longestPageWait(pageRetries)));
         Duration interval = TimeUtils.toDuration(settings.string("relay.reconcile.interval"));
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("relay.reconcile.interval must be a positive duration, e.g. 6h");

@@ -67,7 +67,7 @@ class GracefulShutdownIT {
             Duration stopped = relay.terminate(Duration.ofSeconds(30));
 
             assertThat(stopped).isLessThan(Duration.ofSeconds(15));
-            assertThat(relay.log()).contains("released").contains("unfinished event(s) for another run");
+            assertThat(relay.log()).contains("released").contains("unfinished deliveries for another run");
         }
         long deliveredBeforeRestart = countFiles(sink);
         assertThat(deliveredBeforeRestart).isLessThan(EVENTS);

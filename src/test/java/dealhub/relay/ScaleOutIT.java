@@ -78,11 +78,11 @@ class ScaleOutIT {
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build()).statusCode()).isEqualTo(202);
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> ((Number) schemaOwner.queryOne(
-                        "SELECT count(*) FROM relay_event WHERE lease_owner IS NOT NULL")).intValue() > 0);
+                        "SELECT count(*) FROM relay_delivery WHERE lease_owner IS NOT NULL")).intValue() > 0);
                 doomed.kill();
             }
             long leased = ((Number) schemaOwner.queryOne(
-                    "SELECT count(*) FROM relay_event WHERE lease_owner IS NOT NULL")).longValue();
+                    "SELECT count(*) FROM relay_delivery WHERE lease_owner IS NOT NULL")).longValue();
             assertThat(leased).as("events the dead instance still held").isPositive();
 
             try (TestRelay survivor = survivorSettings.with("relay.datasource.url", url)

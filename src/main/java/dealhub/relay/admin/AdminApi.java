@@ -1,6 +1,7 @@
 package dealhub.relay.admin;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,29 @@ public class AdminApi {
             event.put(json, text == null ? null : mapper.readTree((String) text));
         }
         return new AdminReply(200, event);
+    }
+
+    /**
+     * {@code GET /admin/retries}: per sink, the deliveries waiting for their next attempt, the arrival of the oldest
+     * one's event and the next attempt due.
+     */
+    public AdminReply retries() throws SQLException {
+        List<Map<String, Object>> sinks = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<String, JournalQueries.RetriesWaiting> entry : journal.retriesWaiting().entrySet()) {
+            Map<String, Object> sink = new LinkedHashMap<>();
+            sink.put("sink", entry.getKey());
+            sink.put("waiting", entry.getValue().deliveries());
+            sink.put("oldest_received_at", entry.getValue().oldest().toString());
+            sink.put("next_attempt_at", entry.getValue().nextAttempt() == null ? null
+                    : entry.getValue().nextAttempt().toString());
+            sinks.add(sink);
+            total += entry.getValue().deliveries();
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("waiting", total);
+        body.put("sinks", sinks);
+        return new AdminReply(200, body);
     }
 
     /** {@code POST /admin/events/{eventId}/replay}: its dead deliveries go round again; delivered ones do not. */

@@ -7,14 +7,16 @@ import static dealhub.relay.dispatch.EventExchange.QUOTE;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_FETCHED_AT;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
 import static dealhub.relay.dispatch.EventExchange.SINK;
-import static dealhub.relay.dispatch.EventExchange.SINKS;
 import static dealhub.relay.dispatch.EventExchange.STARTED;
+import static dealhub.relay.dispatch.EventExchange.TICKET;
+import static dealhub.relay.dispatch.EventExchange.TICKETS;
 import static dealhub.relay.dispatch.EventExchange.eventId;
 import static dealhub.relay.dispatch.EventExchange.eventType;
 import static dealhub.relay.dispatch.EventExchange.failedAttempts;
 import static dealhub.relay.dispatch.EventExchange.setEventHeaders;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +27,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
 import dealhub.relay.journal.DeliveryOutcomes;
-import dealhub.relay.journal.DeliveryOutcomes.DeliveryOutcome;
+import dealhub.relay.journal.DeliveryOutcomes.Outcome;
+import dealhub.relay.journal.DeliveryOutcomes.Recorded;
 import dealhub.relay.journal.JournalEvent;
 import dealhub.relay.journal.WorkQueue.Claim;
+import dealhub.relay.journal.WorkQueue.Ticket;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.sinks.SinkRegistry;
 
@@ -38,8 +42,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 
 /**
- * Delivery bookkeeping for the dispatch routes ({@code routes/dispatch.yaml}, bean {@code deliveries}): which sinks
- * an event goes to, the document they get, and every delivery's outcome recorded in the journal.
+ * Delivery bookkeeping for the dispatch routes ({@code routes/dispatch.yaml}, bean {@code deliveries}): which of an
+ * event's claimed deliveries can go out, the document they get, and every attempt's outcome recorded in the journal:
+ * delivered, waiting for its next attempt ({@link RetrySchedule}), or dead. An outcome the journal refuses because
+ * the delivery is no longer held here (taken over) is logged and not counted.
  */
 public class Deliveries {
 
@@ -48,15 +54,20 @@ public class Deliveries {
     private final DeliveryOutcomes outcomes;
     private final SinkRegistry sinks;
     private final RelayMetrics metrics;
+    private final Leases leases;
+    private final RetrySchedule schedule;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    public Deliveries(DeliveryOutcomes outcomes, SinkRegistry sinks, RelayMetrics metrics) {
+    public Deliveries(DeliveryOutcomes outcomes, SinkRegistry sinks, RelayMetrics metrics, Leases leases,
+            RetrySchedule schedule) {
         this.outcomes = outcomes;
         this.sinks = sinks;
         this.metrics = metrics;
+        this.leases = leases;
+        this.schedule = schedule;
     }
 
-    /** Sets the event's headers and properties and decides which of the sinks it waits for can have it. */
+    /** Sets the event's headers and properties and decides which of its claimed deliveries can go out. */
     public void begin(Exchange exchange) throws SQLException {
         Claim claim = exchange.getIn().getBody(Claim.class);
         JournalEvent event = claim.event();
@@ -65,21 +76,18 @@ public class Deliveries {
         exchange.setProperty(QUOTE, event.quote());
         exchange.setProperty(QUOTE_FETCHED_AT, event.quoteFetchedAt());
         setEventHeaders(exchange.getIn(), event);
-
-        List<String> deliverable = new ArrayList<>();
-        for (String sink : claim.pendingSinks()) {
-            if (sinks.contains(sink)) {
-                deliverable.add(sink);
+        // Set first: should anything below fail, the event's failure handler still knows what to hand back.
+        exchange.setProperty(TICKETS, claim.deliveries());
+        List<Ticket> deliverable = new ArrayList<>();
+        for (Ticket ticket : claim.deliveries()) {
+            if (sinks.contains(ticket.sink())) {
+                deliverable.add(ticket);
             } else {
-                outcomes.recordOutcome(DeliveryOutcome.deadBeforeTrying(event.eventId(), sink,
-                        "sink '" + sink + "' is no longer configured"));
+                settle(exchange, ticket, Outcome.dead(0, "sink '" + ticket.sink() + "' is no longer configured",
+                        null, null), "dead", 0);
             }
         }
-        if (deliverable.isEmpty()) {
-            LOG.atInfo().setMessage("no sink waits for this event").addKeyValue("event_id", event.eventId())
-                    .addKeyValue("type", event.type()).log();
-        }
-        exchange.setProperty(SINKS, deliverable);
+        exchange.setProperty(TICKETS, deliverable);
     }
 
     /** The JSON document every sink receives: the webhook as received, and the quote when there is one. */
@@ -109,49 +117,113 @@ public class Deliveries {
         return mapper.writeValueAsString(document);
     }
 
-    /** Prepares one (event, sink) delivery: the split hands over the sink's name as the body. */
+    /** Prepares one (event, sink) delivery: the split hands over its ticket as the body. */
     public void beginDelivery(Exchange exchange) {
-        String sink = exchange.getIn().getBody(String.class);
-        exchange.setProperty(SINK, sink);
+        Ticket ticket = exchange.getIn().getBody(Ticket.class);
+        exchange.setProperty(TICKET, ticket);
+        exchange.setProperty(SINK, ticket.sink());
         exchange.setProperty(STARTED, System.nanoTime());
         exchange.removeProperty(FailedAttempt.COUNT);
-        // A sink sees exactly the documented headers: nothing left over from enrichment or an earlier sink.
+        exchange.removeProperty(FailedAttempt.RETRY_AFTER);
+        // A sink sees exactly the documented headers: nothing left over from enrichment or another sink.
         Message in = exchange.getIn();
         in.removeHeaders("*");
         setEventHeaders(in, exchange.getProperty(EVENT, JournalEvent.class));
-        in.setHeader(HEADER_SINK, sink);
+        in.setHeader(HEADER_SINK, ticket.sink());
         in.setBody(exchange.getProperty(DOCUMENT, String.class));
     }
 
     public void delivered(Exchange exchange) throws SQLException {
-        String sink = exchange.getProperty(SINK, String.class);
-        int attempts = failedAttempts(exchange) + 1;
-        outcomes.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, true, attempts, null,
-                fetchedQuote(exchange), fetchedAt(exchange)));
-        metrics.delivery(sink, "delivered");
-        outcome(LOG.atInfo(), exchange, "delivered", sink, attempts).log();
+        Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
+        settle(exchange, ticket, Outcome.delivered(1, fetchedQuote(exchange), fetchedAt(exchange)), "delivered", 1);
     }
 
+    /** The sink failed: tried again by the schedule unless no attempt can succeed or the schedule is spent. */
     public void deliveryFailed(Exchange exchange) throws SQLException {
-        String sink = exchange.getProperty(SINK, String.class);
-        int attempts = failedAttempts(exchange);
-        String reason = Failures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
-        outcomes.recordOutcome(new DeliveryOutcome(eventId(exchange), sink, false, attempts, reason,
-                fetchedQuote(exchange), fetchedAt(exchange)));
-        metrics.delivery(sink, "dead");
-        outcome(LOG.atWarn(), exchange, "dead: " + reason, sink, attempts).log();
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        failed(exchange, exchange.getProperty(TICKET, Ticket.class), failure, Failures.isPermanent(failure), "",
+                Math.max(1, failedAttempts(exchange)));
     }
 
     /**
-     * Settles the event's state from its deliveries and releases it, unless it had deliveries: then the last outcome
-     * recorded settled it, in the same commit.
+     * Every delivery the event's exchange still holds failed before its sink was tried (Get Quote, or the route
+     * itself): each is tried again by its schedule, or dead when {@code permanent} or its schedule is spent.
      */
-    public void finish(Exchange exchange) throws SQLException {
-        if (!exchange.getProperty(SINKS, List.class).isEmpty()) {
+    void allFailed(Exchange exchange, Exception failure, boolean permanent, String prefix, int attempts)
+            throws SQLException {
+        @SuppressWarnings("unchecked")
+        List<Ticket> tickets = exchange.getProperty(TICKETS, List.class);
+        if (tickets == null) {
             return;
         }
-        String state = outcomes.finish(eventId(exchange));
-        LOG.atDebug().setMessage("settled").addKeyValue("event_id", eventId(exchange)).addKeyValue("state", state).log();
+        exchange.setProperty(TICKETS, List.of());
+        int recorded = 0;
+        try {
+            for (Ticket ticket : tickets) {
+                failed(exchange, ticket, failure, permanent, prefix, attempts);
+                recorded++;
+            }
+        } finally {
+            // Those not recorded (the database failed) are let go all the same: their leases run out.
+            tickets.subList(recorded, tickets.size()).forEach(leases::release);
+        }
+    }
+
+    /** Whether a failure now would leave every delivery the event's exchange holds dead: their schedule is spent. */
+    boolean lastAttempt(Exchange exchange) {
+        List<?> tickets = exchange.getProperty(TICKETS, List.class);
+        return tickets.stream().allMatch(t -> ((Ticket) t).retries() >= schedule.steps().size());
+    }
+
+    /**
+     * The event's route failed before its sinks: a transient failure of its deliveries, which the schedule tries
+     * again. A send to an endpoint no route consumes (a route stopped, or being replaced) is named as such.
+     */
+    public void eventFailed(Exchange exchange) throws SQLException {
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        allFailed(exchange, failure, false, Failures.isUnroutable(failure) ? "could not be routed: " : "", 1);
+    }
+
+    /** Not performed: this instance could not prove it still holds the delivery. Not an attempt. */
+    public void abandoned(Exchange exchange) {
+        Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
+        LOG.atWarn().setMessage("not delivered: " + Failures.describe(
+                        exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)))
+                .addKeyValue("event_id", ticket.eventId()).addKeyValue("sink", ticket.sink()).log();
+    }
+
+    private void failed(Exchange exchange, Ticket ticket, Exception failure, boolean permanent, String prefix,
+            int attempts) throws SQLException {
+        String reason = prefix + Failures.describe(failure);
+        Instant next = permanent ? null
+                : schedule.next(ticket.retries(), exchange.getProperty(FailedAttempt.RETRY_AFTER, Duration.class),
+                        Instant.now());
+        String quote = fetchedQuote(exchange);
+        Instant fetchedAt = fetchedAt(exchange);
+        if (next == null) {
+            settle(exchange, ticket, Outcome.dead(attempts, reason, quote, fetchedAt), "dead: " + reason, attempts);
+        } else {
+            settle(exchange, ticket, Outcome.retry(next, attempts, reason, quote, fetchedAt),
+                    "failed, next attempt at " + next + ": " + reason, attempts);
+        }
+    }
+
+    private void settle(Exchange exchange, Ticket claimed, Outcome outcome, String message, int attempts)
+            throws SQLException {
+        Ticket ticket = leases.release(claimed);
+        if (claimed.equals(exchange.getProperty(TICKET))) {
+            exchange.setProperty(EventExchange.RELEASED, true);
+        }
+        Recorded recorded = outcomes.record(ticket, outcome);
+        int total = ticket.attempts() + attempts;
+        if (recorded == Recorded.FENCED) {
+            outcome(LOG.atWarn(), exchange, "outcome not recorded, the delivery is no longer held here: " + message,
+                    ticket.sink(), total).log();
+            return;
+        }
+        String counted = outcome.delivered() ? "delivered" : outcome.retryAt() != null ? "retrying" : "dead";
+        metrics.delivery(ticket.sink(), counted);
+        outcome(outcome.delivered() ? LOG.atInfo() : LOG.atWarn(), exchange, message, ticket.sink(), total).log();
     }
 
     /** When the quote of this round was fetched, kept with it so that a later round's document is the same. */

@@ -3,7 +3,7 @@ package dealhub.relay.dispatch;
 import static dealhub.relay.dispatch.EventExchange.QUOTE;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_FETCHED_AT;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
-import static dealhub.relay.dispatch.EventExchange.SINKS;
+import static dealhub.relay.dispatch.EventExchange.TICKETS;
 import static dealhub.relay.dispatch.EventExchange.eventId;
 import static dealhub.relay.dispatch.EventExchange.eventType;
 import static dealhub.relay.dispatch.EventExchange.failedAttempts;
@@ -15,7 +15,6 @@ import java.util.List;
 
 import dealhub.relay.dealhub.QuoteApi;
 import dealhub.relay.dealhub.QuoteApi.Features;
-import dealhub.relay.journal.DeliveryOutcomes;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -34,11 +33,11 @@ public class Enrichment {
     private static final Logger LOG = LoggerFactory.getLogger(Enrichment.class);
 
     private final QuoteApi quoteApi;
-    private final DeliveryOutcomes outcomes;
+    private final Deliveries deliveries;
 
-    public Enrichment(QuoteApi quoteApi, DeliveryOutcomes outcomes) {
+    public Enrichment(QuoteApi quoteApi, Deliveries deliveries) {
         this.quoteApi = quoteApi;
-        this.outcomes = outcomes;
+        this.deliveries = deliveries;
     }
 
     /**
@@ -60,7 +59,8 @@ public class Enrichment {
             }
             Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
             next = quoteApi.fallback(asked, failure);
-            if (next == null) {
+            // A failure that may mend is given the schedule's attempts with approvals before giving them up.
+            if (next == null || Failures.isTransient(failure) && !deliveries.lastAttempt(exchange)) {
                 return false;
             }
             LOG.atWarn().setMessage("Get Quote failed with approvals (" + Failures.describe(failure)
@@ -74,7 +74,7 @@ public class Enrichment {
 
     /** Whether Get Quote has to be called for this event at all. */
     private static boolean needsQuote(Exchange exchange) {
-        List<?> pending = exchange.getProperty(SINKS, List.class);
+        List<?> pending = exchange.getProperty(TICKETS, List.class);
         if (pending == null || pending.isEmpty() || exchange.getProperty(QUOTE) != null) {
             return false;
         }
@@ -94,7 +94,7 @@ public class Enrichment {
 
     /**
      * Keeps the fetched quote for this round's sinks. The journal keeps it with the first delivery's outcome, so
-     * that a sink retried in a later round gets the same document.
+     * that a sink tried again later gets the same document.
      */
     public void quoteFetched(Exchange exchange) {
         String quote = exchange.getIn().getBody(String.class);
@@ -108,20 +108,19 @@ public class Enrichment {
     }
 
     /**
-     * After the last round: if Get Quote was called and failed for good, every sink still waiting for this event is
-     * dead, with DealHub's reason.
+     * After the last round: if Get Quote was called and failed, every delivery the event's exchange holds failed
+     * with DealHub's reason: tried again by its schedule when the failure may mend (the one retry rule,
+     * {@link Failures}), else dead.
      */
-    public void deadUnlessEnriched(Exchange exchange) throws SQLException {
+    public void unlessEnriched(Exchange exchange) throws SQLException {
         if (exchange.getProperty(FEATURES) == null || exchange.getProperty(QUOTE) != null) {
             return;
         }
-        String reason = "Get Quote failed: "
-                + Failures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
-        int attempts = failedAttempts(exchange);
-        outcomes.markPendingDeliveriesDead(eventId(exchange), attempts, reason);
-        exchange.setProperty(SINKS, List.of());
-        LOG.atWarn().setMessage("enrichment dead, and so the event's sinks: " + reason)
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        int attempts = Math.max(1, failedAttempts(exchange));
+        LOG.atWarn().setMessage("enrichment failed: " + Failures.describe(failure))
                 .addKeyValue("event_id", eventId(exchange)).addKeyValue("type", eventType(exchange))
                 .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID)).addKeyValue("attempts", attempts).log();
+        deliveries.allFailed(exchange, failure, !Failures.isTransient(failure), "Get Quote failed: ", attempts);
     }
 }

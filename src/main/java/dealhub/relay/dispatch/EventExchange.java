@@ -14,8 +14,12 @@ final class EventExchange {
     static final String QUOTE = "relayQuote";
     /** When Get Quote answered in this round; unset when the quote came from the journal (an earlier round). */
     static final String QUOTE_FETCHED_AT = "relayQuoteFetchedAt";
-    static final String SINKS = "relaySinks";
     static final String SINK = "relaySink";
+    /** The claimed deliveries of the event ({@code List<Ticket>}), and the one a delivery's exchange performs. */
+    static final String TICKETS = "relayTickets";
+    static final String TICKET = "relayTicket";
+    /** Set once the delivery's outcome is being recorded: it has left this instance's hands. */
+    static final String RELEASED = "relayReleased";
     static final String DOCUMENT = "relayDocument";
     static final String STARTED = "relayDeliveryStarted";
 

@@ -15,29 +15,34 @@ import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.dealhub.QuoteApi;
 
 /**
- * Runs right after each failed attempt, before Camel's error handler decides what comes next (the retry
- * routes' {@code onExceptionOccurredRef}). It counts the attempt, for the journal, and lets a server's
- * {@code Retry-After} set the next delay: the error handler takes it from the {@code CamelRedeliveryDelay} header
- * when present. That delay is capped by the retry policy's maximum, so a broken server cannot park work forever.
+ * Runs right after each failed attempt (the failure routes' {@code onExceptionOccurredRef}). It counts the attempt,
+ * for the journal, and keeps a server's {@code Retry-After}: the retry schedule takes it as the earliest time of the
+ * next attempt ({@link RetrySchedule}).
  */
 public class FailedAttempt implements Processor {
 
     /** Exchange property: how many attempts of the current step have failed. */
     public static final String COUNT = "relayFailedAttempts";
+    /** Exchange property: the last failure's {@code Retry-After}, a {@link Duration}. */
+    public static final String RETRY_AFTER = "relayRetryAfter";
 
-    private final long maxDelayMillis;
     private final RelayMetrics getQuoteMetrics;
+    private final long maxInMemoryDelayMillis;
 
-    /** @param getQuoteMetrics where failed Get Quote calls are counted, for the enrichment routes; else null */
-    public FailedAttempt(long maxDelayMillis, RelayMetrics getQuoteMetrics) {
-        this.maxDelayMillis = maxDelayMillis;
+    /**
+     * @param getQuoteMetrics        where failed Get Quote calls are counted, for the enrichment routes; else null
+     * @param maxInMemoryDelayMillis for a route Camel retries in memory (reconcile's pages): the longest wait a
+     *                               {@code Retry-After} may set for its next attempt; 0 where the schedule retries
+     */
+    public FailedAttempt(RelayMetrics getQuoteMetrics, long maxInMemoryDelayMillis) {
         this.getQuoteMetrics = getQuoteMetrics;
+        this.maxInMemoryDelayMillis = maxInMemoryDelayMillis;
     }
 
     @Override
     public void process(Exchange exchange) {
-        // A property, not a header: the error handler restores the message, not the properties, before a retry.
         exchange.setProperty(COUNT, exchange.getProperty(COUNT, 0, Integer.class) + 1);
+        exchange.removeProperty(RETRY_AFTER);
         exchange.getIn().removeHeader(Exchange.REDELIVERY_DELAY);
         HttpOperationFailedException failure = exchange.getException(HttpOperationFailedException.class);
         if (getQuoteMetrics != null) {
@@ -52,7 +57,10 @@ public class FailedAttempt implements Processor {
         }
         Long delay = retryAfterMillis(failure.getResponseHeaders());
         if (delay != null) {
-            exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, Math.min(delay, maxDelayMillis));
+            exchange.setProperty(RETRY_AFTER, Duration.ofMillis(delay));
+            if (maxInMemoryDelayMillis > 0) {
+                exchange.getIn().setHeader(Exchange.REDELIVERY_DELAY, Math.min(delay, maxInMemoryDelayMillis));
+            }
         }
     }
 

@@ -6,6 +6,10 @@ import dealhub.relay.dealhub.MalformedQuoteException;
 import dealhub.relay.sinks.PermanentDeliveryException;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.NoSuchEndpointException;
+import org.apache.camel.ResolveEndpointFailedException;
+import org.apache.camel.component.direct.DirectConsumerNotAvailableException;
+import org.apache.camel.component.seda.SedaConsumerNotAvailableException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
@@ -13,7 +17,8 @@ import org.apache.camel.http.base.HttpOperationFailedException;
  * {@code routes/enrichment.yaml} and {@code routes/dispatch.yaml} both ask (bean {@code failures}).
  * <ul>
  * <li>Transient: HTTP 408, 429 or 5xx; an I/O failure (a timeout, a refused or dropped connection); an answer that
- * is not what was asked for (a malformed quote).</li>
+ * is not what was asked for (a malformed quote); a route that has no consumer (a route file being edited, a
+ * misspelt {@code direct:} name), which a corrected route mends.</li>
  * <li>Permanent: any other HTTP status (redirects are not followed: a moved receiver is configuration); a sink's
  * {@link PermanentDeliveryException} (the receiver refused the document itself).</li>
  * <li>Anything else is neither. A sink retries it (a mail server's or a database's failure mostly mends itself);
@@ -43,7 +48,7 @@ public class Failures {
             if (t instanceof PermanentDeliveryException) {
                 return false;
             }
-            if (t instanceof IOException || t instanceof MalformedQuoteException) {
+            if (t instanceof IOException || t instanceof MalformedQuoteException || isUnroutable(t)) {
                 return true;
             }
         }
@@ -60,6 +65,17 @@ public class Failures {
             }
             if (t instanceof IOException || t instanceof MalformedQuoteException) {
                 return false;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the failure is a send to an endpoint that no route consumes or that cannot be resolved. */
+    static boolean isUnroutable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof DirectConsumerNotAvailableException || t instanceof SedaConsumerNotAvailableException
+                    || t instanceof NoSuchEndpointException || t instanceof ResolveEndpointFailedException) {
+                return true;
             }
         }
         return false;

@@ -17,11 +17,16 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import dealhub.relay.journal.WorkQueue.Ticket;
 import dealhub.relay.sql.Sql;
 
 /**
  * How deliveries end and what that makes of their event: each (event, sink) outcome, the event settled once none of
  * its deliveries is pending any more, and an operator's replay that sends dead deliveries round again.
+ * <p>
+ * Contract: an outcome is recorded only by the holder of the delivery's current version ({@link Ticket}); the
+ * version is checked by the very statement that records it, so a delivery taken over by another claim is never
+ * settled by its old holder ({@link Recorded#FENCED}), and a settled one is never settled again.
  */
 public class DeliveryOutcomes {
 
@@ -34,7 +39,7 @@ public class DeliveryOutcomes {
     /**
      * @param commits    where the many small writes of dispatch (one delivery's outcome) go, to share their commits
      *                   with those of other threads
-     * @param instanceId the lease owner this instance's work queue claims as: only its own events are settled here
+     * @param instanceId this instance's name, kept with each outcome it records (opaque)
      */
     public DeliveryOutcomes(DataSource dataSource, GroupCommit commits, String instanceId) {
         this.dataSource = dataSource;
@@ -43,99 +48,107 @@ public class DeliveryOutcomes {
     }
 
     /**
-     * Records how one delivery of the event ended, in one transaction with what belongs to it: the quote fetched in
-     * this round, if any, and, once no delivery of the event is pending any more, the event's settlement
-     * ({@link #finish}). One commit instead of three per event: the quote is kept before any later round needs it (a
-     * sink retried or replayed gets the document the others got; the first quote kept stays), and the event stays
-     * leased to this instance while any of its deliveries is still under way.
+     * How one attempt (or one round of Get Quote for the delivery) ended.
      *
-     * @return the event's new state when {@code outcome} settles it, else {@code null}
+     * @param delivered    whether the sink took the document
+     * @param retryAt      when not delivered: the next attempt's time, or {@code null} when the delivery is dead
+     * @param attempts     the attempts made now
+     * @param fetchedQuote the quote fetched from DealHub now, to be kept; {@code null} when none was, or when it came
+     *                     from the journal
+     * @param fetchedAt    when Get Quote answered with {@code fetchedQuote}, kept with it so that a sink tried in a
+     *                     later round gets the very document the others got
      */
-    public String recordOutcome(DeliveryOutcome outcome) throws SQLException {
+    public record Outcome(boolean delivered, Instant retryAt, int attempts, String reason, String fetchedQuote,
+            Instant fetchedAt) {
+
+        public static Outcome delivered(int attempts, String fetchedQuote, Instant fetchedAt) {
+            return new Outcome(true, null, attempts, null, fetchedQuote, fetchedAt);
+        }
+
+        public static Outcome retry(Instant at, int attempts, String reason, String fetchedQuote, Instant fetchedAt) {
+            return new Outcome(false, at, attempts, reason, fetchedQuote, fetchedAt);
+        }
+
+        public static Outcome dead(int attempts, String reason, String fetchedQuote, Instant fetchedAt) {
+            return new Outcome(false, null, attempts, reason, fetchedQuote, fetchedAt);
+        }
+    }
+
+    /** What recording an outcome did. */
+    public enum Recorded {
+        /** Recorded; the event still has deliveries pending. */
+        RECORDED,
+        /** Recorded, and it settled the event. */
+        SETTLED,
+        /** Not recorded: the delivery is no longer held at this version (taken over, or settled already). */
+        FENCED
+    }
+
+    /**
+     * Records how the delivery {@code ticket} names ended, in one transaction with what belongs to it: the quote
+     * fetched in this round, if any (the first kept stays, so every sink gets the same document), and, once no
+     * delivery of the event is pending any more, the event's settlement.
+     */
+    public Recorded record(Ticket ticket, Outcome outcome) throws SQLException {
         return commits.run(c -> {
             if (outcome.fetchedQuote() != null) {
                 execute(c, "INSERT INTO relay_quote (event_id, quote, fetched_at) SELECT ?, ?, ? WHERE NOT EXISTS"
-                        + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", outcome.eventId(), outcome.fetchedQuote(),
-                        outcome.fetchedAt() == null ? null : Timestamp.from(outcome.fetchedAt()), outcome.eventId());
+                        + " (SELECT 1 FROM relay_quote WHERE event_id = ?)", ticket.eventId(), outcome.fetchedQuote(),
+                        outcome.fetchedAt() == null ? null : Timestamp.from(outcome.fetchedAt()), ticket.eventId());
             }
-            execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
-                    + " worker = ? WHERE event_id = ? AND sink = ?", outcome.delivered() ? DONE : DEAD,
-                    outcome.attempts(), truncate(outcome.reason()), now(), instanceId, outcome.eventId(), outcome.sink());
-            Set<String> open = openDeliveryStates(c, outcome.eventId());
-            return open.contains(PENDING) ? null : settle(c, outcome.eventId(), stateOf(open));
+            boolean waits = !outcome.delivered() && outcome.retryAt() != null;
+            String state = outcome.delivered() ? DONE : waits ? PENDING : DEAD;
+            int updated = execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, retries = ?,"
+                    + " last_error = ?, updated_at = ?, worker = ?, lease_owner = NULL, next_attempt_at = ?,"
+                    + " version = version + 1"
+                    + " WHERE event_id = ? AND sink = ? AND version = ? AND state = ?", state, outcome.attempts(),
+                    waits ? ticket.retries() + 1 : ticket.retries(), truncate(outcome.reason()), now(), instanceId,
+                    waits ? Timestamp.from(outcome.retryAt()) : null, ticket.eventId(), ticket.sink(),
+                    ticket.version(), PENDING);
+            if (updated == 0) {
+                return Recorded.FENCED;
+            }
+            if (DEAD.equals(state)) {
+                // The admin list shows why an event is dead: the reason of the delivery that made it so.
+                execute(c, "UPDATE relay_event SET last_error = ? WHERE event_id = ?", truncate(outcome.reason()),
+                        ticket.eventId());
+            }
+            if (waits) {
+                return Recorded.RECORDED;
+            }
+            Set<String> open = openDeliveryStates(c, ticket.eventId());
+            if (open.contains(PENDING)) {
+                return Recorded.RECORDED;
+            }
+            execute(c, "UPDATE relay_event SET state = ?, updated_at = ? WHERE event_id = ? AND state = ?",
+                    open.contains(DEAD) ? DEAD : DONE, now(), ticket.eventId(), PENDING);
+            return Recorded.SETTLED;
         });
     }
 
     /**
-     * How one (event, sink) delivery ended.
-     *
-     * @param delivered    whether the sink took the document; if not, the delivery is dead for {@code reason}
-     * @param attempts     the attempts this round made
-     * @param fetchedQuote the quote fetched from DealHub in this round, to be kept; {@code null} when none was, or
-     *                     when it came from the journal
-     * @param fetchedAt    when Get Quote answered with {@code fetchedQuote}
-     */
-    public record DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
-            String fetchedQuote, Instant fetchedAt) {
-
-        /** An outcome whose quote's fetch time is not known. */
-        public DeliveryOutcome(String eventId, String sink, boolean delivered, int attempts, String reason,
-                String fetchedQuote) {
-            this(eventId, sink, delivered, attempts, reason, fetchedQuote, null);
-        }
-
-        /** A delivery dead before it was tried (its sink is no longer configured). */
-        public static DeliveryOutcome deadBeforeTrying(String eventId, String sink, String reason) {
-            return new DeliveryOutcome(eventId, sink, false, 0, reason, null);
-        }
-    }
-
-    /** Every still-pending sink of the event is dead for one reason, e.g. enrichment failed for good. */
-    public void markPendingDeliveriesDead(String eventId, int attempts, String reason) throws SQLException {
-        commits.run(c -> {
-            execute(c, "UPDATE relay_delivery SET state = ?, attempts = attempts + ?, last_error = ?, updated_at = ?,"
-                    + " worker = ? WHERE event_id = ? AND state = ?", DEAD, attempts, truncate(reason), now(),
-                    instanceId, eventId, PENDING);
-            return execute(c, "UPDATE relay_event SET last_error = ? WHERE event_id = ?", truncate(reason), eventId);
-        });
-    }
-
-    /**
-     * Settles the event from its deliveries and gives up the lease: {@code dead} if a sink is dead, {@code pending}
-     * if one still waits (it is taken up again), else {@code done}. For a round that delivered nothing: a round's
-     * deliveries settle the event themselves ({@link #recordOutcome}).
-     */
-    public String finish(String eventId) throws SQLException {
-        return commits.run(c -> settle(c, eventId, stateOf(openDeliveryStates(c, eventId))));
-    }
-
-    /**
-     * Sends a dead event's dead deliveries round again: they become pending, the event is pending work again.
-     * Delivered sinks stay delivered. Returns the number of deliveries to be replayed (0: the event is not dead).
+     * Sends a dead event's dead deliveries round again: they become pending and due at once, with the whole schedule
+     * ahead of them; the event is pending work again. Delivered sinks stay delivered. Returns the number of
+     * deliveries to be replayed (0: the event is not dead).
      */
     public int replay(String eventId) throws SQLException {
         return inTransaction(c -> {
-            int events = execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL,"
-                    + " updated_at = ? WHERE event_id = ? AND state = ?", PENDING, now(), eventId, DEAD);
-            return events == 0 ? 0 : execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ?"
-                    + " WHERE event_id = ? AND state = ?", PENDING, now(), eventId, DEAD);
+            int events = execute(c, "UPDATE relay_event SET state = ?, updated_at = ? WHERE event_id = ? AND state = ?",
+                    PENDING, now(), eventId, DEAD);
+            return events == 0 ? 0 : execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ?,"
+                    + " next_attempt_at = ?, lease_owner = NULL, retries = 0 WHERE event_id = ? AND state = ?",
+                    PENDING, now(), now(), eventId, DEAD);
         });
     }
 
     /** {@link #replay(String)} for every dead event at once; returns the number of deliveries to be replayed. */
     public int replayAllDead() throws SQLException {
         return inTransaction(c -> {
-            int deliveries = execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ? WHERE state = ?",
-                    PENDING, now(), DEAD);
-            execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
-                    + " WHERE state = ?", PENDING, now(), DEAD);
+            int deliveries = execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ?, next_attempt_at = ?,"
+                    + " lease_owner = NULL, retries = 0 WHERE state = ?", PENDING, now(), now(), DEAD);
+            execute(c, "UPDATE relay_event SET state = ?, updated_at = ? WHERE state = ?", PENDING, now(), DEAD);
             return deliveries;
         });
-    }
-
-    /** The event's state from the states of its deliveries that are not done. */
-    private static String stateOf(Set<String> openDeliveryStates) {
-        return openDeliveryStates.contains(DEAD) ? DEAD : openDeliveryStates.contains(PENDING) ? PENDING : DONE;
     }
 
     private static Set<String> openDeliveryStates(Connection c, String eventId) throws SQLException {
@@ -151,12 +164,6 @@ public class DeliveryOutcomes {
             }
         }
         return states;
-    }
-
-    private String settle(Connection c, String eventId, String state) throws SQLException {
-        execute(c, "UPDATE relay_event SET state = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
-                + " WHERE event_id = ? AND lease_owner = ?", state, now(), eventId, instanceId);
-        return state;
     }
 
     /** An operator's replay runs on its own, not in the group commit: it is rare and may touch many rows. */

@@ -60,20 +60,22 @@ public class JournalQueries {
             return null;
         }
         Map<String, Object> event = events.get(0);
-        event.put("deliveries", query("SELECT sink, state, attempts, last_error, updated_at, worker"
-                + " FROM relay_delivery WHERE event_id = ? ORDER BY sink", eventId));
+        event.put("deliveries", query("SELECT sink, state, attempts, retries, last_error, updated_at, worker,"
+                + " next_attempt_at, lease_owner FROM relay_delivery WHERE event_id = ? ORDER BY sink", eventId));
         return event;
     }
 
     /**
-     * How many events wait for dispatch, and since when the oldest of them has waited.
+     * How many events wait for dispatch, and since when the oldest of them has waited. An event whose deliveries
+     * wait for their next attempt has been dispatched: an outage of one sink must not make the relay look
+     * overloaded (readiness) while it rides the outage out; {@link #retriesWaiting} counts those.
      *
      * @param timeoutSeconds the longest the database may take to answer (a stall must not hold the caller)
      */
     public Backlog backlog(int timeoutSeconds) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
-                     "SELECT count(*), min(received_at) FROM relay_event WHERE state = ?")) {
+                     "SELECT count(*), min(received_at) FROM relay_event WHERE state = ? AND planned_at IS NULL")) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, PENDING);
             try (ResultSet rs = ps.executeQuery()) {
@@ -99,6 +101,33 @@ public class JournalQueries {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /**
+     * Deliveries waiting for a retry (pending after a failed attempt), per sink: how many, the arrival of the
+     * oldest one's event, and the next attempt due. Sinks with none are not listed.
+     */
+    public Map<String, RetriesWaiting> retriesWaiting() throws SQLException {
+        Map<String, RetriesWaiting> waiting = new LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT d.sink, count(*), min(e.received_at), min(d.next_attempt_at) FROM relay_delivery d"
+                        + " JOIN relay_event e ON e.event_id = d.event_id WHERE d.state = ? AND d.retries > 0"
+                        + " GROUP BY d.sink ORDER BY d.sink")) {
+            // Read on a metrics scrape: a stalled database must not hold the scrape for long.
+            ps.setQueryTimeout(1);
+            ps.setString(1, PENDING);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    waiting.put(rs.getString(1), new RetriesWaiting(rs.getLong(2), rs.getTimestamp(3).toInstant(),
+                            rs.getTimestamp(4) == null ? null : rs.getTimestamp(4).toInstant()));
+                }
+            }
+        }
+        return waiting;
+    }
+
+    /** One sink's deliveries waiting for a retry: how many, the oldest one's event's arrival, the next one due. */
+    public record RetriesWaiting(long deliveries, Instant oldest, Instant nextAttempt) {
     }
 
     /** Rows as column label (lower case) to value; times as ISO-8601 text, large text read whole. */

@@ -11,8 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,228 +22,224 @@ import javax.sql.DataSource;
 import dealhub.relay.sql.Sql;
 
 /**
- * The journal as a work queue: pending events are leased to one instance at a time, each with a delivery row for
- * every sink subscribed to its type.
+ * The journal as a work queue whose unit of work is one (event, sink) delivery.
  * <p>
- * The database decides correctness, never memory: work is handed out by leases that expire if their holder dies,
- * and an event whose lease ran out is pending work again, for any instance.
+ * Contract:
+ * <ul>
+ * <li>A delivery row is due when it is {@code pending} and its {@code next_attempt_at} has passed. That one column is
+ * both the schedule (a failed delivery waits in the journal until its next attempt) and the lease (a claimed one is
+ * due again when its holder's lease runs out), so retries survive restarts and move to any instance.</li>
+ * <li>Every claim raises the row's {@code version}: the {@link Ticket} a claim returns is the fencing token. The
+ * statements that renew, check ({@link #holdForSend}) or settle a delivery ({@link DeliveryOutcomes}) name the
+ * version they hold and do nothing when it has moved on: a delivery taken over cannot be recorded by its old
+ * holder.</li>
+ * <li>New events are planned in the claim's transaction: each gets a row per sink subscribed to its type, leased to
+ * this instance at once; an event nothing subscribes to is settled {@code done} there.</li>
+ * <li>Every statement here is bounded ({@code queryTimeoutSeconds}): a stalled database makes a call fail, never
+ * hang, so that the caller knows its leases could not be renewed.</li>
+ * </ul>
  */
 public class WorkQueue {
 
     private final DataSource dataSource;
     private final String instanceId;
     private final Duration lease;
+    private final int queryTimeoutSeconds;
     /** Whether the database is PostgreSQL, known from the first claim's connection (none is opened before). */
     private volatile Boolean skipLocked;
 
-    /** @param instanceId the lease owner this instance claims as */
-    public WorkQueue(DataSource dataSource, String instanceId, Duration lease) {
+    /**
+     * @param instanceId          the lease owner this instance claims as (opaque)
+     * @param queryTimeoutSeconds the longest any statement of this queue may wait for the database
+     */
+    public WorkQueue(DataSource dataSource, String instanceId, Duration lease, int queryTimeoutSeconds) {
         this.dataSource = dataSource;
         this.instanceId = instanceId;
         this.lease = lease;
+        this.queryTimeoutSeconds = queryTimeoutSeconds;
+    }
+
+    /** One claimed (event, sink) delivery: {@code version} is what this instance holds it as. */
+    public record Ticket(String eventId, String sink, long version, int attempts, int retries) {
+
+        public String key() {
+            return eventId + '\n' + sink;
+        }
+    }
+
+    /** An event and the deliveries of it this claim took, in sink order. */
+    public record Claim(JournalEvent event, List<Ticket> deliveries) {
     }
 
     /**
-     * Leases up to {@code limit} pending events to this instance, oldest first, and returns them with the sinks each
-     * one still waits for. An event whose lease ran out (its holder died or stalled) is pending work again.
-     * <p>
-     * In the same transaction each leased event gets a delivery row for every sink {@code subscribers} names for its
-     * type (rows already there, from an earlier round, keep their state): one commit for the whole batch instead of
-     * one per event.
+     * Leases up to {@code limit} due deliveries to this instance, oldest due first, then plans new events with the
+     * room left. With {@code takeOver} false only deliveries nobody holds are taken: after a stall of the database
+     * an expired lease does not show that its holder is gone, since no holder could renew.
      *
      * @param subscribers the sinks that take an event type
      */
-    public List<Claim> claimDue(int limit, Function<String, List<String>> subscribers) throws SQLException {
+    public List<Claim> claimDue(int limit, Function<String, List<String>> subscribers, boolean takeOver)
+            throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
-        // "ORDER BY state, received_at" is the index's order, so only the first rows are read, however long the
-        // backlog. PostgreSQL locks what it selects, skipping rows other instances are claiming. H2 would read
-        // the whole backlog for a FOR UPDATE, so there the conditional UPDATE below is what claims: a row that
-        // another transaction leased in the meantime is not updated, and not returned.
-        List<JournalEvent> claimed = new ArrayList<>();
-        List<Claim> claims = List.of();
+        Timestamp until = Timestamp.from(now.toInstant().plus(lease));
         try (Connection c = dataSource.getConnection()) {
             if (skipLocked == null) {
                 skipLocked = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
             }
-            String select = "SELECT event_id, event_type, event_action, quote_id, payload, received_at"
-                    + " FROM relay_event WHERE state = ? AND (lease_until IS NULL OR lease_until < ?)"
-                    + " ORDER BY state, received_at FETCH FIRST " + limit + " ROWS ONLY"
-                    + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
             c.setAutoCommit(false);
             try {
-                try (PreparedStatement ps = c.prepareStatement(select)) {
-                    ps.setString(1, PENDING);
-                    ps.setTimestamp(2, now);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            claimed.add(new JournalEvent(rs.getString(1), rs.getString(2), rs.getString(3),
-                                    rs.getString(4), rs.getString(5), null, rs.getTimestamp(6).toInstant()));
-                        }
-                    }
+                Map<String, List<Ticket>> tickets = new LinkedHashMap<>();
+                int taken = claimDueDeliveries(c, limit, now, until, takeOver, tickets);
+                if (taken < limit) {
+                    new Planner(c, instanceId, now, until, timeout()).plan(limit - taken, skipLocked, subscribers,
+                            tickets);
                 }
-                if (!claimed.isEmpty()) {
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "UPDATE relay_event SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND state = ?"
-                                    + " AND (lease_until IS NULL OR lease_until < ?)")) {
-                        Timestamp until = Timestamp.from(now.toInstant().plus(lease));
-                        for (JournalEvent e : claimed) {
-                            ps.setString(1, instanceId);
-                            ps.setTimestamp(2, until);
-                            ps.setString(3, e.eventId());
-                            ps.setString(4, PENDING);
-                            ps.setTimestamp(5, now);
-                            ps.addBatch();
-                        }
-                        int[] updated = ps.executeBatch();
-                        List<JournalEvent> leased = new ArrayList<>(claimed.size());
-                        for (int i = 0; i < updated.length; i++) {
-                            if (updated[i] != 0) {
-                                leased.add(claimed.get(i));
-                            }
-                        }
-                        claims = planDeliveries(c, withStoredQuotes(c, leased), subscribers);
-                    }
-                }
+                List<Claim> claims = EventLoader.load(c, tickets, timeout());
                 c.commit();
+                return claims;
             } catch (SQLException | RuntimeException e) {
                 Sql.rollback(c, e);
                 throw e;
             }
         }
-        return claims;
     }
 
-    /** A leased event and the sinks whose delivery of it is still pending, in name order. */
-    public record Claim(JournalEvent event, List<String> pendingSinks) {
-    }
-
-    /** The events, each with its quote when one was fetched on an earlier round (a retry, a replay). */
-    private static List<JournalEvent> withStoredQuotes(Connection c, List<JournalEvent> events) throws SQLException {
-        if (events.isEmpty()) {
-            return events;
-        }
-        Map<String, StoredQuote> quotes = new HashMap<>();
-        String marks = String.join(",", Collections.nCopies(events.size(), "?"));
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT event_id, quote, fetched_at FROM relay_quote WHERE event_id IN (" + marks + ")")) {
-            for (int i = 0; i < events.size(); i++) {
-                ps.setString(i + 1, events.get(i).eventId());
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Timestamp fetchedAt = rs.getTimestamp(3);
-                    quotes.put(rs.getString(1),
-                            new StoredQuote(rs.getString(2), fetchedAt == null ? null : fetchedAt.toInstant()));
-                }
-            }
-        }
-        if (quotes.isEmpty()) {
-            return events;
-        }
-        return events.stream().map(e -> {
-            StoredQuote stored = quotes.get(e.eventId());
-            return stored == null ? e : new JournalEvent(e.eventId(), e.type(), e.action(), e.quoteId(), e.payload(),
-                    stored.quote(), e.receivedAt(), stored.fetchedAt());
-        }).toList();
-    }
-
-    /** A quote kept from an earlier round, and when Get Quote answered with it. */
-    private record StoredQuote(String quote, Instant fetchedAt) {
-    }
-
-    /** Makes sure each event has a delivery row for each sink subscribed to its type; what is still pending. */
-    private static List<Claim> planDeliveries(Connection c, List<JournalEvent> events,
-            Function<String, List<String>> subscribers) throws SQLException {
-        if (events.isEmpty()) {
-            return List.of();
-        }
-        Timestamp now = Timestamp.from(Instant.now());
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO relay_delivery (event_id, sink, state, attempts, updated_at) SELECT ?, ?, ?, 0, ?"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM relay_delivery WHERE event_id = ? AND sink = ?)")) {
-            for (JournalEvent event : events) {
-                for (String sink : subscribers.apply(event.type())) {
-                    ps.setString(1, event.eventId());
-                    ps.setString(2, sink);
-                    ps.setString(3, PENDING);
-                    ps.setTimestamp(4, now);
-                    ps.setString(5, event.eventId());
-                    ps.setString(6, sink);
-                    ps.addBatch();
-                }
-            }
-            ps.executeBatch();
-        }
-        Map<String, List<String>> pending = new HashMap<>();
-        String marks = String.join(",", Collections.nCopies(events.size(), "?"));
-        try (PreparedStatement ps = c.prepareStatement("SELECT event_id, sink FROM relay_delivery"
-                + " WHERE state = ? AND event_id IN (" + marks + ") ORDER BY event_id, sink")) {
+    private int claimDueDeliveries(Connection c, int limit, Timestamp now, Timestamp until, boolean takeOver,
+            Map<String, List<Ticket>> tickets) throws SQLException {
+        // "ORDER BY state, next_attempt_at" is the index's order. PostgreSQL locks what it selects, skipping rows
+        // other instances are claiming; on H2 the conditional UPDATE is what claims: a row another transaction
+        // claimed in the meantime has another version, and is not updated.
+        String select = "SELECT event_id, sink, version, attempts, retries FROM relay_delivery"
+                + " WHERE state = ? AND next_attempt_at <= ?" + (takeOver ? "" : " AND lease_owner IS NULL")
+                + " ORDER BY state, next_attempt_at FETCH FIRST " + limit + " ROWS ONLY"
+                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
+        List<Ticket> due = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(select)) {
+            ps.setQueryTimeout(timeout());
             ps.setString(1, PENDING);
-            for (int i = 0; i < events.size(); i++) {
-                ps.setString(i + 2, events.get(i).eventId());
-            }
+            ps.setTimestamp(2, now);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    pending.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getString(2));
+                    due.add(new Ticket(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getInt(4), rs.getInt(5)));
                 }
             }
         }
-        return events.stream().map(e -> new Claim(e, pending.getOrDefault(e.eventId(), List.of()))).toList();
+        if (due.isEmpty()) {
+            return 0;
+        }
+        int taken = 0;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET lease_owner = ?,"
+                + " next_attempt_at = ?, version = version + 1 WHERE event_id = ? AND sink = ? AND version = ?"
+                + " AND state = ?")) {
+            ps.setQueryTimeout(timeout());
+            for (Ticket t : due) {
+                Sql.bind(ps, 1, List.of(instanceId, until, t.eventId(), t.sink(), t.version(), PENDING));
+                ps.addBatch();
+            }
+            int[] updated = ps.executeBatch();
+            for (int i = 0; i < updated.length; i++) {
+                if (updated[i] != 0) {
+                    Ticket t = due.get(i);
+                    tickets.computeIfAbsent(t.eventId(), id -> new ArrayList<>())
+                            .add(new Ticket(t.eventId(), t.sink(), t.version() + 1, t.attempts(), t.retries()));
+                    taken++;
+                }
+            }
+        }
+        return taken;
     }
 
-    /** Extends this instance's leases on events it is still working on, so no other instance takes them over. */
-    public void renewLeases(Collection<String> eventIds) throws SQLException {
+    /** Extends this instance's leases of the deliveries it still works on; returns those it no longer holds. */
+    public List<Ticket> renewLeases(Collection<Ticket> held) throws SQLException {
         Timestamp until = Timestamp.from(Instant.now().plus(lease));
-        forEach("UPDATE relay_event SET lease_until = ? WHERE event_id = ? AND lease_owner = ?", eventIds,
-                (ps, id) -> {
-                    ps.setTimestamp(1, until);
-                    ps.setString(2, id);
-                    ps.setString(3, instanceId);
-                });
+        List<Ticket> lost = new ArrayList<>();
+        List<Ticket> tickets = List.copyOf(held);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            if (tickets.isEmpty()) {
+                // Still asks the table: a renewal that cannot reach it tells the caller the database stalls.
+                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM relay_delivery WHERE 1 = 0")) {
+                    ps.setQueryTimeout(timeout());
+                    ps.executeQuery().close();
+                }
+                return lost;
+            }
+            // One row per statement, each committed on its own: a renewal never holds one row while waiting for
+            // another, so it cannot deadlock with the group commit, which settles many rows in any order.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET next_attempt_at = ?"
+                    + " WHERE event_id = ? AND sink = ? AND version = ? AND lease_owner = ? AND state = ?")) {
+                ps.setQueryTimeout(timeout());
+                for (Ticket t : tickets) {
+                    Sql.bind(ps, 1, List.of(until, t.eventId(), t.sink(), t.version(), instanceId, PENDING));
+                    if (ps.executeUpdate() == 0) {
+                        lost.add(t);
+                    }
+                }
+            }
+        }
+        return lost;
     }
 
-    /** Gives up this instance's leases at once (at shutdown), so the events need not wait for them to run out. */
-    public void releaseLeases(Collection<String> eventIds) throws SQLException {
-        forEach("UPDATE relay_event SET lease_owner = NULL, lease_until = NULL WHERE event_id = ? AND lease_owner = ?",
-                eventIds, (ps, id) -> {
-                    ps.setString(1, id);
-                    ps.setString(2, instanceId);
-                });
+    /**
+     * The check right before a send that must not happen twice: whether this instance still holds the delivery at
+     * this version, unsettled, with its lease not run out; if so the lease is extended by a whole term for the send.
+     */
+    public boolean holdForSend(Ticket ticket) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET next_attempt_at = ?"
+                     + " WHERE event_id = ? AND sink = ? AND version = ? AND lease_owner = ? AND state = ?"
+                     + " AND next_attempt_at > ?")) {
+            c.setAutoCommit(true);
+            ps.setQueryTimeout(timeout());
+            Sql.bind(ps, 1, List.of(Timestamp.from(now.toInstant().plus(lease)), ticket.eventId(), ticket.sink(),
+                    ticket.version(), instanceId, PENDING, now));
+            return ps.executeUpdate() == 1;
+        }
     }
 
     /**
      * Hands back at once the leases held by any owner that starts with {@code ownerPrefix}, this instance's own
-     * excepted: at start, those of this instance's earlier incarnations, which are certainly dead. Their events are
-     * pending work again at once, for any instance, instead of after their leases run out.
+     * excepted: at start, those of this instance's earlier incarnations, which are certainly dead. Their deliveries
+     * are due again at once, for any instance, instead of after their leases run out; the version moves on, so
+     * nothing of an earlier incarnation can be recorded.
      *
-     * @return how many events were released
+     * @return how many deliveries were released
      */
     public int releaseLeasesOf(String ownerPrefix) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE relay_event SET lease_owner = NULL, lease_until = NULL"
-                        + " WHERE lease_owner LIKE ? ESCAPE '!' AND lease_owner <> ?")) {
+                "UPDATE relay_delivery SET lease_owner = NULL, next_attempt_at = ?, version = version + 1"
+                        + " WHERE lease_owner LIKE ? ESCAPE '!' AND lease_owner <> ? AND state = ?")) {
             c.setAutoCommit(true);
-            ps.setString(1, ownerPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
-            ps.setString(2, instanceId);
+            ps.setQueryTimeout(timeout());
+            ps.setTimestamp(1, Timestamp.from(Instant.now()));
+            ps.setString(2, ownerPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            ps.setString(3, instanceId);
+            ps.setString(4, PENDING);
             return ps.executeUpdate();
         }
     }
 
-    private interface Binder {
-        void bind(PreparedStatement ps, String id) throws SQLException;
-    }
-
-    private void forEach(String sql, Collection<String> ids, Binder binder) throws SQLException {
-        if (ids.isEmpty()) {
+    /** Gives up this instance's leases at once (at shutdown): the deliveries are due again for anyone. */
+    public void releaseLeases(Collection<Ticket> held) throws SQLException {
+        if (held.isEmpty()) {
             return;
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET lease_owner = NULL,"
+                     + " next_attempt_at = ? WHERE event_id = ? AND sink = ? AND version = ? AND lease_owner = ?")) {
             c.setAutoCommit(true);
-            for (String id : ids) {
-                binder.bind(ps, id);
+            ps.setQueryTimeout(timeout());
+            for (Ticket t : held) {
+                Sql.bind(ps, 1, List.of(now, t.eventId(), t.sink(), t.version(), instanceId));
                 ps.addBatch();
             }
             ps.executeBatch();
         }
+    }
+
+    private int timeout() {
+        return queryTimeoutSeconds;
     }
 }

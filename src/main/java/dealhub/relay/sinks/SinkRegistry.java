@@ -44,6 +44,7 @@ public class SinkRegistry {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]+");
     private static final Set<String> FLAGS = Set.of("true", "false");
     private static final Logger LOG = LoggerFactory.getLogger(SinkRegistry.class);
+    private static final Set<String> IDEMPOTENT_KINDS = Set.of("file", "jdbc", "log");
 
     /**
      * One configured sink: its kind, the event types it takes in lower case ({@code null} for all) and its template
@@ -136,6 +137,15 @@ public class SinkRegistry {
             }
         }
         return names;
+    }
+
+    /**
+     * Whether a second delivery to this sink would be a second copy the receiver sees (a mail, a request), unlike
+     * the file, jdbc and log sinks, which write the same thing again. Such a send is fenced just before it.
+     */
+    public boolean sendsCopies(String name) {
+        Sink sink = sinks.get(name);
+        return sink == null || !IDEMPOTENT_KINDS.contains(sink.type());
     }
 
     public boolean contains(String name) {

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Get Quote failing in each way it can: every failure is retried with the configured backoff (200 ms, doubling,
- * no jitter here) up to relay.retry.max-attempts, then the event's sinks are dead with the reason.
+ * Get Quote failing in each way it can: every failure is tried again by the retry schedule kept in the journal
+ * (200 ms, then 400 ms, no jitter here), then the event's sinks are dead with the reason.
  */
 class DownstreamFaultsTest extends RelayTest {
 
@@ -48,9 +48,7 @@ class DownstreamFaultsTest extends RelayTest {
                 .with("dealhub.api.base-url", baseUrl)
                 .with("dealhub.api.response-timeout-ms", "500")
                 .with("dealhub.api.connect-timeout-ms", "500")
-                .with("relay.retry.max-attempts", String.valueOf(ATTEMPTS))
-                .with("relay.retry.initial-delay-ms", String.valueOf(FIRST_DELAY_MS))
-                .with("relay.retry.max-delay-ms", "5000")
+                .with("relay.retry.schedule", FIRST_DELAY_MS + "ms," + 2 * FIRST_DELAY_MS + "ms")
                 // without approvals, so that no failure here gets the second round that approvals get
                 .with("dealhub.api.features", "info,summary,line_items,answers");
         builder.fileSink("files", "*");
@@ -145,7 +143,7 @@ class DownstreamFaultsTest extends RelayTest {
                 "info", "summary", "line_items", "answers")).willReturn(aResponse().withStatus(200)
                 .withBody(Samples.read("get-quote-response.json").replace("\"approvals\"", "\"not_asked\""))));
         TestRelay.Builder builder = TestRelay.in(folder).with("dealhub.api.base-url", dealhub.baseUrl())
-                .with("relay.retry.max-attempts", String.valueOf(ATTEMPTS));
+                .with("relay.retry.schedule", "20ms,40ms");
         Path files = builder.fileSink("files", "*");
         relay = builder.start();
 

@@ -10,6 +10,7 @@ import dealhub.relay.dealhub.MalformedQuoteException;
 import dealhub.relay.sinks.PermanentDeliveryException;
 
 import org.apache.camel.CamelExecutionException;
+import org.apache.camel.component.direct.DirectConsumerNotAvailableException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +44,16 @@ class FailuresTest {
         assertThat(Failures.isTransient(new CamelExecutionException("wrapped", null, new IOException("reset"))))
                 .isTrue();
         assertThat(Failures.isTransient(new CamelExecutionException("wrapped", null, http(503)))).isTrue();
+    }
+
+    @Test
+    void aRouteWithoutAConsumerIsWorthAnotherAttemptSoTheScheduleRetriesItThenItIsDeadWithItsReason() {
+        Exception noConsumer = new CamelExecutionException("failed", null,
+                new DirectConsumerNotAvailableException("No consumers available on endpoint: direct://enrich-qoute", null));
+
+        assertThat(Failures.isTransient(noConsumer)).isTrue();
+        assertThat(Failures.isPermanent(noConsumer)).isFalse();
+        assertThat(Failures.describe(noConsumer)).contains("No consumers available");
     }
 
     @Test

@@ -49,25 +49,33 @@ class RestartTakesBackItsLeasesTest {
 
                 Thread.sleep(500);
                 assertThat(relay.eventState("EV-held-by-other")).isEqualTo("pending");
-                assertThat(relay.queryOne("SELECT lease_owner FROM relay_event WHERE event_id = ?", "EV-held-by-other"))
+                assertThat(relay.queryOne("SELECT lease_owner FROM relay_delivery WHERE event_id = ?", "EV-held-by-other"))
                         .isEqualTo("other-host:relay-abcdef#l1.0000");
                 assertThat(relay.eventState("EV-held-by-lookalike")).isEqualTo("pending");
             }
         }
     }
 
+    /** An event planned and its delivery to "files" leased to {@code owner} until {@code until}. */
     private static void leased(String database, String eventId, String owner, Instant until) throws Exception {
         Timestamp now = Timestamp.from(Instant.now());
         try (Connection c = DriverManager.getConnection(database, "postgres", "");
-             PreparedStatement ps = c.prepareStatement("INSERT INTO relay_event (event_id, event_type, payload, state,"
-                     + " received_at, updated_at, lease_owner, lease_until) VALUES (?, 'user', ?, 'pending', ?, ?, ?, ?)")) {
-            ps.setString(1, eventId);
-            ps.setString(2, Samples.userEvent(eventId));
-            ps.setTimestamp(3, now);
-            ps.setTimestamp(4, now);
-            ps.setString(5, owner);
-            ps.setTimestamp(6, Timestamp.from(until));
-            ps.executeUpdate();
+             PreparedStatement event = c.prepareStatement("INSERT INTO relay_event (event_id, event_type, payload,"
+                     + " state, received_at, updated_at, planned_at) VALUES (?, 'user', ?, 'pending', ?, ?, ?)");
+             PreparedStatement delivery = c.prepareStatement("INSERT INTO relay_delivery (event_id, sink, state,"
+                     + " attempts, updated_at, next_attempt_at, lease_owner, version, retries)"
+                     + " VALUES (?, 'files', 'pending', 0, ?, ?, ?, 1, 0)")) {
+            event.setString(1, eventId);
+            event.setString(2, Samples.userEvent(eventId));
+            event.setTimestamp(3, now);
+            event.setTimestamp(4, now);
+            event.setTimestamp(5, now);
+            event.executeUpdate();
+            delivery.setString(1, eventId);
+            delivery.setTimestamp(2, now);
+            delivery.setTimestamp(3, Timestamp.from(until));
+            delivery.setString(4, owner);
+            delivery.executeUpdate();
         }
     }
 }

@@ -10,10 +10,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two relay instances behind a load balancer share one PostgreSQL journal: each (event, sink) pair is delivered
- * exactly once, by one of them, and both do part of the work. Leases: an instance that claims again an event it is
- * still working on (its lease ran out under it) does not dispatch it a second time.
+ * exactly once, by one of them, and both do part of the work. Leases: an instance that claims again a delivery it is
+ * still working on (its lease ran out under it) does not perform it a second time.
+ * <p>
+ * Fencing, with a short lease (2 s) and http receivers that count the requests of each event: a delivery is performed
+ * only while its instance provably holds it, so a stalled database or a sink that keeps failing for longer than the
+ * lease never makes a receiver see an event twice.
  */
 class ScaleOutTest {
 
     private static final int EVENTS = 2000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int LEASE_SECONDS = 2;
+    /** A minute of attempts, one a second. */
+    private static final String EVERY_SECOND = String.join(",", Collections.nCopies(60, "1s"));
 
     @RegisterExtension
     static WireMockExtension receiver = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()
@@ -104,7 +114,7 @@ class ScaleOutTest {
     }
 
     @Test
-    void anEventWhoseLeaseRanOutWhileItsInstanceWorksOnItIsNotDispatchedTwiceByIt() throws Exception {
+    void aDeliveryWhoseLeaseRanOutWhileItsInstanceWorksOnItIsNotPerformedTwiceByIt() throws Exception {
         receiver.stubFor(post(urlEqualTo("/slow")).willReturn(aResponse().withStatus(204).withFixedDelay(3000)));
         try (TestRelay relay = TestRelay.in(first).with("relay.sinks.slow.type", "http")
                 .with("relay.sinks.slow.url", receiver.baseUrl() + "/slow")
@@ -115,7 +125,7 @@ class ScaleOutTest {
 
             // The lease runs out under the delivery, as when renewing it failed: the next claim takes it again.
             try (Connection c = relay.dataSource().getConnection(); Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE relay_event SET lease_until = TIMESTAMP '2000-01-01 00:00:00'"
+                st.executeUpdate("UPDATE relay_delivery SET next_attempt_at = TIMESTAMP '2000-01-01 00:00:00'"
                         + " WHERE event_id = 'E-slow'");
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(relay.eventState("E-slow")));
@@ -123,6 +133,99 @@ class ScaleOutTest {
             assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/slow")))).hasSize(1);
             assertThat(relay.deliveryAttempts("E-slow", "slow")).isEqualTo(1);
         }
+    }
+
+    private static TestRelay.Builder fenced(TestRelay.Builder relay) {
+        return relay.with("relay.sinks.bi.type", "http").with("relay.sinks.bi.url", receiver.baseUrl() + "/bi")
+                .with("relay.dispatch.lease-seconds", String.valueOf(LEASE_SECONDS))
+                .with("relay.dispatch.lease-renew-ms", "500")
+                .with("relay.dispatch.capacity", "16")
+                .with("relay.dispatch.poll-interval-ms", "20");
+    }
+
+    @Test
+    void theReceiverSeesEachEventOnceThoughTheDeliveryTableIsLockedForLongerThanTheLease() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/bi")).willReturn(aResponse().withStatus(204).withFixedDelay(20)));
+        int events = 600;
+        try (TestRelay a = fenced(TestRelay.in(first).onPostgres()).start();
+             TestRelay b = fenced(TestRelay.in(second)).sharingDatabaseWith(a).start()) {
+            Thread locker = null;
+            for (int i = 0; i < events; i++) {
+                TestRelay target = i % 2 == 0 ? a : b;
+                // Intake answers 503 while its commit cannot complete (the stall); DealHub sends the webhook again.
+                while (target.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-lock-" + i)).statusCode() == 503) {
+                    Thread.sleep(200);
+                }
+                if (i == events / 3) {
+                    // In the middle of the load, as an index rebuild or a long migration would: every statement on
+                    // relay_delivery waits, renewals included, for twice the lease.
+                    locker = lockDeliveries(a.databaseUrl(), LEASE_SECONDS * 2000L + 500);
+                }
+            }
+            locker.join();
+
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).until(() -> ((Number) a.queryOne(
+                    "SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == events);
+            Map<String, Long> perEvent = requestsPerEvent("/bi");
+            assertThat(perEvent).hasSize(events);
+            assertThat(perEvent).allSatisfy((event, requests) -> assertThat(requests).as(event).isEqualTo(1));
+            assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE state = 'done' AND attempts = 1"))
+                    .isEqualTo((long) events);
+        }
+    }
+
+    @Test
+    void aSinkFailingForLongerThanTheLeaseKeepsNoLeaseAndTheOtherSinkIsDeliveredOnce() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/bi")).willReturn(aResponse().withStatus(204)));
+        receiver.stubFor(post(urlEqualTo("/crm")).willReturn(aResponse().withStatus(503)));
+        int events = 40;
+        try (TestRelay a = fenced(TestRelay.in(first).onPostgres()).with("relay.sinks.crm.type", "http")
+                .with("relay.sinks.crm.url", receiver.baseUrl() + "/crm")
+                .with("relay.retry.schedule", EVERY_SECOND).start();
+             TestRelay b = fenced(TestRelay.in(second)).with("relay.sinks.crm.type", "http")
+                .with("relay.sinks.crm.url", receiver.baseUrl() + "/crm")
+                .with("relay.retry.schedule", EVERY_SECOND).sharingDatabaseWith(a).start()) {
+            for (int i = 0; i < events; i++) {
+                (i % 2 == 0 ? a : b).postEvent("/webhooks/dealhub/user", Samples.userEvent("E-gap-" + i));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> requestsPerEvent("/bi").size() == events);
+            // crm keeps failing for more than twice the lease: its deliveries wait in the journal, held by nobody.
+            Thread.sleep(LEASE_SECONDS * 2500L);
+            assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE sink = 'crm' AND state = 'pending'"
+                    + " AND retries > 0 AND lease_owner IS NULL")).isNotEqualTo(0L);
+            receiver.stubFor(post(urlEqualTo("/crm")).willReturn(aResponse().withStatus(204)));
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> ((Number) a.queryOne(
+                    "SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == events);
+            assertThat(requestsPerEvent("/bi")).hasSize(events).allSatisfy((e, n) -> assertThat(n).as(e).isEqualTo(1));
+            assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE sink = 'bi' AND attempts = 1"))
+                    .isEqualTo((long) events);
+        }
+    }
+
+    /** Holds an ACCESS EXCLUSIVE lock on relay_delivery from a connection of its own for {@code millis}. */
+    private static Thread lockDeliveries(String databaseUrl, long millis) throws InterruptedException {
+        CountDownLatch locked = new CountDownLatch(1);
+        Thread locker = new Thread(() -> {
+            try (Connection c = DriverManager.getConnection(databaseUrl, "postgres", "");
+                 Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("LOCK TABLE relay_delivery IN ACCESS EXCLUSIVE MODE");
+                locked.countDown();
+                Thread.sleep(millis);
+                c.rollback();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "locker");
+        locker.start();
+        locked.await();
+        return locker;
+    }
+
+    private static Map<String, Long> requestsPerEvent(String path) {
+        return receiver.findAll(postRequestedFor(urlEqualTo(path))).stream().map(ScaleOutTest::eventId)
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
     }
 
     private static String eventId(LoggedRequest request) {

@@ -199,7 +199,8 @@ class SafeRouteReloadTest extends RelayTest {
         await().atMost(DEADLINE).until(() -> "dead".equals(relay.eventState("E-unroutable")));
         assertThat(relay.deliveryError("E-unroutable", "files"))
                 .contains("could not be routed", "direct://enrich-quote");
-        assertThat(relay.deliveryAttempts("E-unroutable", "files")).isEqualTo(1);
+        // Tried again by the schedule (TestRelay's 20ms,40ms: three attempts), then dead with the reason.
+        assertThat(relay.deliveryAttempts("E-unroutable", "files")).isEqualTo(3);
     }
 
     @Test

@@ -71,9 +71,7 @@ public final class TestRelay implements AutoCloseable {
             properties.put("dealhub.api.token", API_TOKEN);
             properties.put("dealhub.api.base-url", "http://127.0.0.1:9");
             properties.put("relay.dispatch.poll-interval-ms", "20");
-            properties.put("relay.retry.max-attempts", "3");
-            properties.put("relay.retry.initial-delay-ms", "20");
-            properties.put("relay.retry.max-delay-ms", "200");
+            properties.put("relay.retry.schedule", "20ms,40ms");
             properties.put("relay.retry.jitter", "0");
             properties.put("camel.main.routes-reload-enabled", "false");
             // Reconcile runs only where a test asks for it (ReconcileTest): it would list quotes from DealHub.
