@@ -1,5 +1,10 @@
 package dealhub.relay.routes;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,6 +28,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 
 import dealhub.relay.RelayTest;
 import dealhub.relay.support.Samples;
@@ -31,6 +37,7 @@ import dealhub.relay.support.TestRelay;
 import org.apache.camel.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -40,6 +47,9 @@ import org.slf4j.LoggerFactory;
 class SafeRouteReloadTest extends RelayTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @RegisterExtension
+    static WireMockExtension receiver = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private Path routes;
@@ -172,21 +182,26 @@ class SafeRouteReloadTest extends RelayTest {
 
     @Test
     void aChangedRouteThatCannotFinishItsInFlightWorkInTimeKeepsRunningAndTheDeliveryIsNotKilled() throws Exception {
+        // The in-flight work: one attempt at an http sink that answers after four seconds, longer than the drain.
+        receiver.stubFor(post(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
         TestRelay.Builder builder = startWithACopyOfTheRoutes().with("relay.routes.reload-drain-seconds", "1")
-                .with("relay.retry.initial-delay-ms", "4000").with("relay.retry.max-delay-ms", "4000");
-        Path blocker = blockedSink(builder, "late");
+                .with("relay.sinks.slow.type", "http").with("relay.sinks.slow.events", "*")
+                .with("relay.sinks.slow.url", receiver.baseUrl() + "/slow");
         relay = builder.start();
         relay.postEvent("/webhooks/dealhub/user", Samples.userEvent("E-in-flight"));
-        await().atMost(DEADLINE).until(() -> "done".equals(relay.deliveryState("E-in-flight", "files")));
+        await().atMost(DEADLINE).until(() -> "done".equals(relay.deliveryState("E-in-flight", "files"))
+                && relay.context().getInflightRepository().size("deliver") > 0);
+        Route deliver = route("deliver");
 
-        save("dispatch.yaml", "    id: deliver\n", "    id: deliver\n    description: edited while a delivery waits\n");
+        save("dispatch.yaml", "    id: deliver\n", "    id: deliver\n    description: edited while a delivery is sent\n");
         awaitReloads("refused", 1);
-        Files.delete(blocker);
 
         assertThat(warnings()).singleElement().asString()
                 .contains("dispatch.yaml", "route 'deliver' still had work in flight after 1 s");
+        assertThat(route("deliver")).isSameAs(deliver);
         await().atMost(DEADLINE).until(() -> "done".equals(relay.eventState("E-in-flight")));
-        assertThat(relay.deliveryAttempts("E-in-flight", "late")).isGreaterThan(1);
+        assertThat(relay.deliveryAttempts("E-in-flight", "slow")).as("the one slow attempt finished").isEqualTo(1);
+        receiver.verify(1, postRequestedFor(urlEqualTo("/slow")));
     }
 
     @Test
