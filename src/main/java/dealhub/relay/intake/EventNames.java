@@ -16,6 +16,9 @@ import dealhub.relay.dealhub.DealHubEvents;
  * {@code *}). {@code relay.webhook.events} may name the only events wanted, as an operator's opt-in. DealHub's
  * documented names keep their proper spelling in any letter case ({@code quotewon} is {@code quoteWon}), because
  * dispatch and the sinks' subscriptions match names exactly.
+ * <p>
+ * The one name refused whatever the list says is the relay's own {@code reconciled}: DealHub never sends it, and a
+ * webhook forged under it could mark a quote gone from the BI tables.
  */
 final class EventNames {
 
@@ -36,6 +39,11 @@ final class EventNames {
                 only.put(name.toLowerCase(Locale.ROOT), name);
             });
         }
+    }
+
+    /** Whether the relay makes events of this name itself, so that no webhook may carry it. */
+    static boolean isReserved(String name) {
+        return DealHubEvents.RECONCILED.equalsIgnoreCase(name);
     }
 
     /** The name as the journal keeps it, or empty when {@code relay.webhook.events} leaves it out. */

@@ -183,6 +183,9 @@ public class WebhookParser {
 
     /** The event's proper spelling ({@code quotewon} is {@code quoteWon}); a 400 only for a name left out on purpose. */
     private String accepted(String type) {
+        if (EventNames.isReserved(type)) {
+            throw badRequest("'" + type + "' is reserved for the relay's own events");
+        }
         return eventNames.resolve(type).orElseThrow(() ->
                 badRequest("'" + type + "' is not an event this relay accepts (relay.webhook.events)"));
     }

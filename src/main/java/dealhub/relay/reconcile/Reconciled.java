@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dealhub.relay.dealhub.DealHubEvents;
 import dealhub.relay.reconcile.ReconcileRun.Result;
 
 /**
@@ -22,7 +23,7 @@ import dealhub.relay.reconcile.ReconcileRun.Result;
 record Reconciled(String quoteId, Result result, String state, String previousState, String eventId,
         String payload, Instant at) {
 
-    public static final String TYPE = "reconciled";
+    public static final String TYPE = DealHubEvents.RECONCILED;
     /** The event action of a gone quote: delivered without a Get Quote call (DealHub no longer lists it). */
     public static final String ABSENT = "absent";
 

@@ -37,6 +37,18 @@ class NewEventsAndLongQuoteIdsTest {
     Path folder;
 
     @Test
+    void theRelaysOwnReconciledNameIsRefusedFromAWebhookInAnyLetterCase() throws Exception {
+        try (TestRelay relay = TestRelay.in(folder).start()) {
+            assertThat(relay.postEvent("/webhooks/dealhub/reconciled", Samples.userEvent("EV-forged-path"))
+                    .statusCode()).isEqualTo(400);
+            assertThat(relay.postEvent("/webhooks/dealhub",
+                    "{\"event\":\"Reconciled\",\"event_info\":{\"event_id\":\"EV-forged-body\"}}").statusCode())
+                    .isEqualTo(400);
+            assertThat(relay.queryOne("SELECT count(*) FROM relay_event")).isEqualTo(0L);
+        }
+    }
+
+    @Test
     void anEventNameDealHubMayAddLaterIsJournaledAndReachesTheSinksSubscribedToEverything() throws Exception {
         TestRelay.Builder builder = TestRelay.in(folder);
         Path everything = builder.fileSink("everything", "*");
