@@ -88,7 +88,13 @@ class CrashRecoveryIT {
                 switch (run) {
                     case 0, 1 -> relay.kill();
                     case 2 -> assertThat(relay.terminate(Duration.ofSeconds(25))).isLessThan(Duration.ofSeconds(25));
-                    default -> waitUntilSettled(relay, acknowledged.size());
+                    // Settled, then stopped as operators stop it. A kill -9 here, within a fraction of a second
+                    // of the last outcome, was seen to lose H2's last commits (journal and BI rows alike: those
+                    // events were pending again for the next start); counting rows after that would not be fair.
+                    default -> {
+                        waitUntilSettled(relay, acknowledged.size());
+                        assertThat(relay.terminate(Duration.ofSeconds(25))).isLessThan(Duration.ofSeconds(25));
+                    }
                 }
             }
         }
