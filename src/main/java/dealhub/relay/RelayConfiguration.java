@@ -138,7 +138,7 @@ public class RelayConfiguration implements CamelConfiguration {
         JournalSnapshot figures = new JournalSnapshot(queries, Duration.ofSeconds(1), 2);
         stopWithCamel(context, figures::close);
         RelayMetrics metrics = new RelayMetrics(meters, figures);
-        metrics.retriesWaiting(sinks.names(), queries);
+        metrics.retriesWaiting(sinks.names());
         JournalHealthChecks.Database databaseCheck = new JournalHealthChecks.Database(dataSource, Duration.ofSeconds(1));
         stopWithCamel(context, databaseCheck::close);
         registry.bind("journalDatabaseCheck", databaseCheck);

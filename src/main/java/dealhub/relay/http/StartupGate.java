@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
+import dealhub.relay.reply.Receipt;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -25,7 +27,7 @@ import org.apache.camel.support.LifecycleStrategySupport;
  */
 final class StartupGate extends AbstractHealthCheck implements Handler<RoutingContext> {
 
-    static final String RETRY_AFTER_SECONDS = "2";
+    static final String RETRY_AFTER_SECONDS = String.valueOf(Receipt.RETRY_AFTER_SECONDS);
     private static final String BODY = "{\"status\":\"rejected\",\"error\":\"the relay is starting or stopping and"
             + " cannot store events now; retry later\"}";
 

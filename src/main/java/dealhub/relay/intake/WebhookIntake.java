@@ -20,7 +20,6 @@ public class WebhookIntake {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookIntake.class);
     /** The SQLSTATE of a commit that did not complete within {@code relay.webhook.commit-timeout-ms}. */
     private static final String COMMIT_TIMED_OUT = "57014";
-    private static final int RETRY_AFTER_SECONDS = 5;
 
     private final EventStore journal;
     private final RelayMetrics metrics;
@@ -54,7 +53,7 @@ public class WebhookIntake {
             } else {
                 LOG.error("webhook not accepted: the journal is unavailable", failure);
             }
-            receipt = Receipt.unavailable("the relay cannot store events right now; retry later", RETRY_AFTER_SECONDS);
+            receipt = Receipt.unavailable("the relay cannot store events right now; retry later");
         } else {
             LOG.error("webhook not accepted: unexpected failure", failure);
             receipt = Receipt.rejected(500, "internal error; the event was not stored");

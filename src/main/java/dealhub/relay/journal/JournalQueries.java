@@ -108,13 +108,18 @@ public class JournalQueries {
      * oldest one's event, and the next attempt due. Sinks with none are not listed.
      */
     public Map<String, RetriesWaiting> retriesWaiting() throws SQLException {
+        return retriesWaiting(1);
+    }
+
+    /** {@link #retriesWaiting()}, waiting at most {@code timeoutSeconds} for the database. */
+    public Map<String, RetriesWaiting> retriesWaiting(int timeoutSeconds) throws SQLException {
         Map<String, RetriesWaiting> waiting = new LinkedHashMap<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT d.sink, count(*), min(e.received_at), min(d.next_attempt_at) FROM relay_delivery d"
                         + " JOIN relay_event e ON e.event_id = d.event_id WHERE d.state = ? AND d.retries > 0"
                         + " GROUP BY d.sink ORDER BY d.sink")) {
-            // Read on a metrics scrape: a stalled database must not hold the scrape for long.
-            ps.setQueryTimeout(1);
+            // Read for an admin call or the metrics' figures: a stalled database must not hold the caller for long.
+            ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, PENDING);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -3,6 +3,7 @@ package dealhub.relay.observe;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The journal's figures that metrics and readiness report (the backlog, its oldest event, dead deliveries), read on
- * a thread of their own and kept in memory.
+ * The journal's figures that metrics and readiness report (the backlog, its oldest event, dead deliveries, the
+ * deliveries waiting for their next attempt per sink), read on a thread of their own and kept in memory.
  * <p>
  * A Prometheus scrape or a load balancer's health check must answer at once, also while the database stalls (a lock
  * held on a journal table, a server that does not answer): every instance failing its checks at the same moment in
@@ -24,8 +25,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class JournalSnapshot implements AutoCloseable {
 
-    /** What was read, and when; {@code -1} counts and a {@code null} time until the first read succeeds. */
-    public record Figures(long pending, Instant oldestPending, long deadDeliveries, Instant readAt) {
+    /**
+     * What was read, and when; {@code -1} counts, no sinks and a {@code null} time until the first read succeeds.
+     *
+     * @param retriesWaiting per sink, the deliveries waiting for their next attempt (sinks with none are not listed)
+     */
+    public record Figures(long pending, Instant oldestPending, long deadDeliveries,
+            Map<String, JournalQueries.RetriesWaiting> retriesWaiting, Instant readAt) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalSnapshot.class);
@@ -33,7 +39,7 @@ public final class JournalSnapshot implements AutoCloseable {
     private final JournalQueries journal;
     private final int timeoutSeconds;
     private final ScheduledExecutorService reader;
-    private volatile Figures last = new Figures(-1, null, -1, null);
+    private volatile Figures last = new Figures(-1, null, -1, Map.of(), null);
 
     /**
      * @param every          how often the figures are read again
@@ -65,7 +71,8 @@ public final class JournalSnapshot implements AutoCloseable {
         try {
             JournalQueries.Backlog backlog = journal.backlog(timeoutSeconds);
             long dead = journal.deadDeliveries(timeoutSeconds);
-            last = new Figures(backlog.pending(), backlog.oldest(), dead, Instant.now());
+            Map<String, JournalQueries.RetriesWaiting> waiting = Map.copyOf(journal.retriesWaiting(timeoutSeconds));
+            last = new Figures(backlog.pending(), backlog.oldest(), dead, waiting, Instant.now());
         } catch (SQLException | RuntimeException e) {
             // Not yet migrated, or stalled: the previous figures stay, and their age tells the reader.
             LOG.debug("journal figures not read: {}", e.toString());

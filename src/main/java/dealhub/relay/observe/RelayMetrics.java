@@ -1,12 +1,9 @@
 package dealhub.relay.observe;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 
 import java.util.Collection;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
@@ -24,9 +21,11 @@ import dealhub.relay.journal.JournalQueries;
 public class RelayMetrics {
 
     private final MeterRegistry registry;
+    private final JournalSnapshot journal;
 
     public RelayMetrics(MeterRegistry registry, JournalSnapshot journal) {
         this.registry = registry;
+        this.journal = journal;
         // The journal is the truth, so the gauges report its figures rather than count in memory; they are read in
         // the background (JournalSnapshot), so that a scrape answers at once even while the database stalls.
         gauge("dealhub_journal_backlog", "Events accepted and not yet dispatched", journal,
@@ -44,53 +43,32 @@ public class RelayMetrics {
 
     /**
      * Deliveries waiting in the journal for their next attempt, and the age of the oldest one's event, per sink:
-     * an outage shows as a count that grows while the schedule rides it out. Read from the journal at most once a
-     * second, however many sinks and scrapes.
+     * an outage shows as a count that grows while the schedule rides it out. From the journal's figures kept in
+     * memory, as the other journal gauges: a scrape never waits for the database.
      */
-    public void retriesWaiting(Collection<String> sinks, JournalQueries journal) {
-        // Held by the gauges alone: a gauge keeps only a weak reference unless told otherwise.
-        RetriesSnapshot snapshot = new RetriesSnapshot(journal);
+    public void retriesWaiting(Collection<String> sinks) {
         for (String sink : sinks) {
-            Gauge.builder("dealhub_deliveries_waiting", snapshot, s -> s.get(sink).map(w -> (double) w.deliveries())
-                            .orElse(s.failed() ? Double.NaN : 0.0))
-                    .description("Deliveries waiting for their next attempt, by sink").tag("sink", sink)
-                    .strongReference(true).register(registry);
-            Gauge.builder("dealhub_deliveries_waiting_oldest_seconds", snapshot, s -> s.get(sink)
-                            .map(w -> Duration.between(w.oldest(), Instant.now()).toMillis() / 1000.0)
-                            .orElse(s.failed() ? Double.NaN : 0.0))
-                    .description("Age of the oldest event with a delivery waiting for its next attempt, by sink")
-                    .tag("sink", sink).strongReference(true).register(registry);
+            sinkGauge("dealhub_deliveries_waiting", "Deliveries waiting for their next attempt, by sink", sink,
+                    j -> waiting(j, sink, w -> (double) w.deliveries()));
+            sinkGauge("dealhub_deliveries_waiting_oldest_seconds",
+                    "Age of the oldest event with a delivery waiting for its next attempt, by sink", sink,
+                    j -> waiting(j, sink, w -> Duration.between(w.oldest(), Instant.now()).toMillis() / 1000.0));
         }
     }
 
-    /** The journal's retries waiting, read again when a second old. */
-    private static final class RetriesSnapshot {
+    private void sinkGauge(String name, String description, String sink, ToDoubleFunction<JournalSnapshot> value) {
+        Gauge.builder(name, journal, value).description(description).tag("sink", sink).register(registry);
+    }
 
-        private final JournalQueries journal;
-        private Map<String, JournalQueries.RetriesWaiting> waiting = Map.of();
-        private boolean failed;
-        private long readAt;
-
-        RetriesSnapshot(JournalQueries journal) {
-            this.journal = journal;
+    /** The sink's figure, 0 when nothing of it waits, NaN while the figures have never been read. */
+    private static double waiting(JournalSnapshot journal, String sink,
+            ToDoubleFunction<JournalQueries.RetriesWaiting> figure) {
+        JournalSnapshot.Figures last = journal.last();
+        if (last.readAt() == null) {
+            return Double.NaN;
         }
-
-        synchronized Optional<JournalQueries.RetriesWaiting> get(String sink) {
-            if (readAt == 0 || System.nanoTime() - readAt > 1_000_000_000L) {
-                try {
-                    waiting = journal.retriesWaiting();
-                    failed = false;
-                } catch (SQLException e) {
-                    failed = true;
-                }
-                readAt = System.nanoTime();
-            }
-            return Optional.ofNullable(waiting.get(sink));
-        }
-
-        synchronized boolean failed() {
-            return failed;
-        }
+        JournalQueries.RetriesWaiting waiting = last.retriesWaiting().get(sink);
+        return waiting == null ? 0 : figure.applyAsDouble(waiting);
     }
 
     /** A webhook the relay accepted ({@code accepted}, {@code duplicate}) or refused ({@code rejected}). */

@@ -10,6 +10,13 @@ import dealhub.relay.reply.JsonReply;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Receipt implements JsonReply.Answer {
 
+    /**
+     * The {@code Retry-After} of every {@code 503} the relay answers a webhook with, whether the journal could not
+     * store it in time or the relay is starting, stopping or swapping routes ({@code http.StartupGate}): each is a
+     * matter of seconds.
+     */
+    public static final int RETRY_AFTER_SECONDS = 2;
+
     private final int httpStatus;
     private final String eventId;
     private final String status;
@@ -37,8 +44,8 @@ public class Receipt implements JsonReply.Answer {
     }
 
     /** 503: the event was not stored now; the sender (or a proxy) may send it again after a few seconds. */
-    public static Receipt unavailable(String error, int retryAfterSeconds) {
-        return new Receipt(503, null, "rejected", error, retryAfterSeconds);
+    public static Receipt unavailable(String error) {
+        return new Receipt(503, null, "rejected", error, RETRY_AFTER_SECONDS);
     }
 
     @JsonIgnore

@@ -1,30 +1,38 @@
 package dealhub.relay.dispatch;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.sun.net.httpserver.HttpServer;
 
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
@@ -36,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Fencing, the way issue 19 found its absence: two instances on one PostgreSQL journal, a short lease (2 s), an http
  * receiver that counts the requests of each event, and the delivery table locked for longer than the lease in the
- * middle of a concurrent load. The receiver sees each event once.
+ * middle of a concurrent load. The receiver sees each event once. And the window between a send and the record of
+ * its outcome, held open for longer than the lease.
  */
 class FencingTest {
 
@@ -46,6 +55,9 @@ class FencingTest {
     @RegisterExtension
     static WireMockExtension receiver = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()
             .containerThreads(64)).build();
+
+    @RegisterExtension
+    static WireMockExtension dealhub = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
     @TempDir
     Path first;
@@ -104,6 +116,83 @@ class FencingTest {
             assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE attempts <> 1"))
                     .as("deliveries the journal shows performed more than once").isEqualTo(0L);
         }
+    }
+
+    /**
+     * The window between a send and its record: the receiver, on its request, has relay_quote locked against writes
+     * for three lease terms before it answers, so the holder's record (which keeps the fetched quote first) waits
+     * while another instance, reading freely, could take the delivery over once the lease ran out. The holder keeps
+     * its lease until the outcome is recorded: the receiver sees the event once.
+     */
+    @Test
+    void aDeliveryWhoseRecordWaitsLongerThanTheLeaseIsNotPerformedAgainByTheOtherInstance() throws Exception {
+        dealhub.stubFor(get(urlPathMatching("/api/v2/quote/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(Samples.read("get-quote-response.json"))));
+        Map<String, Integer> requests = new ConcurrentHashMap<>();
+        AtomicReference<String> databaseUrl = new AtomicReference<>();
+        List<Thread> lockers = new CopyOnWriteArrayList<>();
+        HttpServer lockingReceiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        lockingReceiver.createContext("/crm", exchange -> {
+            String event = JSON.readTree(exchange.getRequestBody()).get("event_id").asText();
+            if (requests.merge(event, 1, Integer::sum) == 1) {
+                lockers.add(lockQuotesAgainstWrites(databaseUrl.get(), LEASE_SECONDS * 3000L));
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        lockingReceiver.setExecutor(Executors.newFixedThreadPool(4));
+        lockingReceiver.start();
+        try (TestRelay a = window(TestRelay.in(first).onPostgres(), lockingReceiver).start();
+             TestRelay b = window(TestRelay.in(second), lockingReceiver).sharingDatabaseWith(a).start()) {
+            databaseUrl.set(a.databaseUrl());
+            a.postEvent("/webhooks/dealhub/quoteWon", Samples.quoteEvent("E-window", "Q8m2XyzA91Lp0c7"));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> "done".equals(a.eventState("E-window")));
+            for (Thread locker : lockers) {
+                locker.join();
+            }
+            // Whatever was due has had time to be performed again.
+            Thread.sleep(LEASE_SECONDS * 1000L);
+            assertThat(lockers).hasSize(1);
+            assertThat(requests).as("requests per event").isEqualTo(Map.of("E-window", 1));
+            assertThat(a.deliveryAttempts("E-window", "crm")).isEqualTo(1);
+        } finally {
+            lockingReceiver.stop(0);
+        }
+    }
+
+    private TestRelay.Builder window(TestRelay.Builder relay, HttpServer receiver) {
+        return relay.with("relay.sinks.crm.type", "http")
+                .with("relay.sinks.crm.url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/crm")
+                .with("dealhub.api.base-url", dealhub.baseUrl())
+                .with("relay.dispatch.lease-seconds", String.valueOf(LEASE_SECONDS))
+                .with("relay.dispatch.lease-renew-ms", "500")
+                .with("relay.dispatch.poll-interval-ms", "20");
+    }
+
+    /** Locks relay_quote in SHARE mode (reads go on, writes wait) from a connection of its own for {@code millis}. */
+    private static Thread lockQuotesAgainstWrites(String databaseUrl, long millis) {
+        CountDownLatch locked = new CountDownLatch(1);
+        Thread locker = new Thread(() -> {
+            try (Connection c = DriverManager.getConnection(databaseUrl, "postgres", "");
+                 Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("LOCK TABLE relay_quote IN SHARE MODE");
+                locked.countDown();
+                Thread.sleep(millis);
+                c.rollback();
+            } catch (Exception e) {
+                locked.countDown();
+                throw new IllegalStateException(e);
+            }
+        }, "quote-locker");
+        locker.start();
+        try {
+            locked.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return locker;
     }
 
     /** Holds an ACCESS EXCLUSIVE lock on relay_delivery from a connection of its own for {@code millis}. */
