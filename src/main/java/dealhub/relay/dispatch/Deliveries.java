@@ -6,6 +6,7 @@ import static dealhub.relay.dispatch.EventExchange.HEADER_SINK;
 import static dealhub.relay.dispatch.EventExchange.QUOTE;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_FETCHED_AT;
 import static dealhub.relay.dispatch.EventExchange.QUOTE_ID;
+import static dealhub.relay.dispatch.EventExchange.SENT;
 import static dealhub.relay.dispatch.EventExchange.SINK;
 import static dealhub.relay.dispatch.EventExchange.STARTED;
 import static dealhub.relay.dispatch.EventExchange.TICKET;
@@ -34,6 +35,7 @@ import dealhub.relay.journal.WorkQueue.Claim;
 import dealhub.relay.journal.WorkQueue.Ticket;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.sinks.SinkRegistry;
+import dealhub.relay.sql.Sql;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -123,6 +125,7 @@ public class Deliveries {
         exchange.setProperty(TICKET, ticket);
         exchange.setProperty(SINK, ticket.sink());
         exchange.setProperty(STARTED, System.nanoTime());
+        exchange.removeProperty(SENT);
         exchange.removeProperty(FailedAttempt.COUNT);
         exchange.removeProperty(FailedAttempt.RETRY_AFTER);
         // A sink sees exactly the documented headers: nothing left over from enrichment or another sink.
@@ -135,12 +138,23 @@ public class Deliveries {
 
     public void delivered(Exchange exchange) throws SQLException {
         Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
+        // From here on a failure is the journal's, not the sink's: it must not be recorded as a failed attempt.
+        exchange.setProperty(SENT, true);
         settle(exchange, ticket, Outcome.delivered(1, fetchedQuote(exchange), fetchedAt(exchange)), "delivered", 1);
     }
 
     /** The sink failed: tried again by the schedule unless no attempt can succeed or the schedule is spent. */
     public void deliveryFailed(Exchange exchange) throws SQLException {
         Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (exchange.getProperty(SENT, false, Boolean.class)) {
+            // The sink took it; only its record failed, and this instance could no longer prove it held the delivery.
+            // Recording a failure now would schedule a second copy; left alone, the lease runs out and the delivery is
+            // performed again only by whoever takes it over: at least once, and said so.
+            outcome(LOG.atError(), exchange, "delivered, but the outcome could not be recorded: the delivery may be"
+                    + " performed again (" + Failures.describe(failure) + ")", exchange.getProperty(SINK, String.class),
+                    1).log();
+            return;
+        }
         failed(exchange, exchange.getProperty(TICKET, Ticket.class), failure, Failures.isPermanent(failure), "",
                 Math.max(1, failedAttempts(exchange)));
     }
@@ -210,11 +224,11 @@ public class Deliveries {
 
     private void settle(Exchange exchange, Ticket claimed, Outcome outcome, String message, int attempts)
             throws SQLException {
-        Ticket ticket = leases.release(claimed);
+        Ticket ticket = leases.recordingOutcome(claimed);
         if (claimed.equals(exchange.getProperty(TICKET))) {
             exchange.setProperty(EventExchange.RELEASED, true);
         }
-        Recorded recorded = outcomes.record(ticket, outcome);
+        Recorded recorded = record(ticket, outcome);
         int total = ticket.attempts() + attempts;
         if (recorded == Recorded.FENCED) {
             outcome(LOG.atWarn(), exchange, "outcome not recorded, the delivery is no longer held here: " + message,
@@ -224,6 +238,44 @@ public class Deliveries {
         String counted = outcome.delivered() ? "delivered" : outcome.retryAt() != null ? "retrying" : "dead";
         metrics.delivery(ticket.sink(), counted);
         outcome(outcome.delivered() ? LOG.atInfo() : LOG.atWarn(), exchange, message, ticket.sink(), total).log();
+    }
+
+    /**
+     * Records the outcome as the version this instance holds. A delivery the sink took must not be performed again
+     * for want of its record: while the database fails, the record is tried again for as long as this instance can
+     * prove it still holds the delivery (its lease renewed meanwhile). A failed attempt is not retried here:
+     * unrecorded, it is simply tried again when its lease runs out.
+     */
+    private Recorded record(Ticket claimed, Outcome outcome) throws SQLException {
+        Ticket held = claimed;
+        try {
+            while (true) {
+                held = leases.current(claimed);
+                try {
+                    Recorded recorded = outcomes.record(held, outcome);
+                    if (recorded == Recorded.FENCED && leases.current(claimed).version() != held.version()) {
+                        continue; // claimed again here while being recorded: recorded as that version
+                    }
+                    leases.recorded(held, recorded != Recorded.FENCED);
+                    return recorded;
+                } catch (SQLException e) {
+                    if (!outcome.delivered() || Sql.hasStateClass(e, "22", "23") || !leases.stillHeld(held)) {
+                        throw e;
+                    }
+                    LOG.atWarn().setMessage("delivered, but the outcome could not be recorded yet; trying again ("
+                                    + e.getMessage() + ")").addKeyValue("event_id", held.eventId())
+                            .addKeyValue("sink", held.sink()).log();
+                    Thread.sleep(leases.recordRetryPause().toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            leases.recorded(held, false);
+            throw new SQLException("interrupted while recording an outcome", "57014", e);
+        } catch (SQLException | RuntimeException e) {
+            leases.recorded(held, false);
+            throw e;
+        }
     }
 
     /** When the quote of this round was fetched, kept with it so that a later round's document is the same. */

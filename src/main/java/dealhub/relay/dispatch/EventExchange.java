@@ -18,8 +18,10 @@ final class EventExchange {
     /** The claimed deliveries of the event ({@code List<Ticket>}), and the one a delivery's exchange performs. */
     static final String TICKETS = "relayTickets";
     static final String TICKET = "relayTicket";
-    /** Set once the delivery's outcome is being recorded: it has left this instance's hands. */
+    /** Set once the delivery's outcome is being recorded: it has left dispatch. */
     static final String RELEASED = "relayReleased";
+    /** Set once the sink took the delivery: a failure after it is the journal's, not the sink's. */
+    static final String SENT = "relaySent";
     static final String DOCUMENT = "relayDocument";
     static final String STARTED = "relayDeliveryStarted";
 

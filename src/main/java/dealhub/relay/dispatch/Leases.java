@@ -21,16 +21,25 @@ import org.slf4j.LoggerFactory;
  * deliveries from the journal up to its capacity, keeps their leases while it works on them, and hands back what
  * it still holds when it stops.
  * <p>
- * Contract:
+ * Contract (what fencing guarantees, and what it cannot):
  * <ul>
  * <li>A delivery is worked on at most once at a time by this instance: one claimed again while still in hand (its
  * lease ran out under a slow database) is not dispatched beside itself; the one in hand goes on as the new
- * version ({@link #current}).</li>
+ * version ({@link #current}). The same holds while its outcome is being recorded.</li>
+ * <li>This instance keeps renewing a delivery's lease until the journal has its outcome, not only until the sink
+ * answered: a record that waits on a slow or locked database does not let the lease run out, so another instance
+ * does not take over a delivery that was performed and is merely not yet recorded ({@link #recordingOutcome}). A
+ * lease is the holder's proof of life: each renewal is a bounded statement on the delivery's own row, so another
+ * instance takes a delivery over only after its holder has been silent for a whole lease term.</li>
  * <li>Renewals are bounded (the work queue's statement timeout). A renewal that times out or takes long means no
  * instance could renew: for one lease term after it, this instance takes over no delivery another holds, so a
  * holder that was merely stalled keeps its work ({@link #takeOverAllowed}).</li>
  * <li>A sink that would send a second copy (email, http) is sent to only after the journal confirms, just before,
  * that this instance still holds the delivery ({@link #holdForSend}).</li>
+ * <li>Not guaranteed: a delivery performed by an instance that then cannot reach the journal for a whole lease
+ * term (it died, froze, or lost the database) before its outcome was recorded is performed again by another
+ * instance. Nothing can tell that instance from a dead one; for a sink that is not idempotent (email, http) that
+ * is a second copy, at least once (docs/operating.md).</li>
  * </ul>
  */
 public class Leases {
@@ -46,6 +55,13 @@ public class Leases {
     private final Object roomFreed = new Object();
     /** The deliveries in hand, by {@link Ticket#key()}: only their leases are renewed; their number is the load. */
     private final Map<String, Ticket> working = new ConcurrentHashMap<>();
+    /**
+     * The deliveries whose outcome is being recorded, by {@link Ticket#key()}: out of dispatch (they take no room), but
+     * still held, and renewed, until the journal has the outcome.
+     */
+    private final Map<String, Ticket> recording = new ConcurrentHashMap<>();
+    /** When (System.nanoTime) the last renewal that reached the journal began: this instance's last proof of life. */
+    private volatile long renewedAt = System.nanoTime();
     /** Until when (System.nanoTime) no lease another instance holds is taken over: a stall was seen. */
     private volatile long holdOffUntil = System.nanoTime();
 
@@ -86,6 +102,11 @@ public class Leases {
         for (Claim claim : claimed) {
             List<Ticket> mine = new ArrayList<>();
             for (Ticket ticket : claim.deliveries()) {
+                // Its outcome is being recorded here (its lease ran out meanwhile): recorded as this version, not
+                // performed again.
+                if (recording.computeIfPresent(ticket.key(), (key, old) -> ticket) != null) {
+                    continue;
+                }
                 if (working.put(ticket.key(), ticket) == null) {
                     mine.add(ticket);
                 }
@@ -122,19 +143,23 @@ public class Leases {
     /** Keeps the leases of the deliveries still being worked on, however long they take. */
     public void renewLeases() {
         long started = System.nanoTime();
+        List<Ticket> held = new ArrayList<>(working.values());
+        held.addAll(recording.values());
         List<Ticket> lost;
         try {
-            lost = queue.renewLeases(working.values());
+            lost = queue.renewLeases(held);
         } catch (SQLException e) {
             stalled();
             LOG.warn("leases could not be renewed: for one lease term no other instance's work is taken over ({})",
                     e.getMessage());
             return;
         }
+        renewedAt = started;
         if (System.nanoTime() - started > lease.toNanos() / 4) {
             stalled();
         }
         for (Ticket ticket : lost) {
+            recording.remove(ticket.key(), ticket);
             // Settled meanwhile (its outcome raced the renewal), or taken over: either way its outcome is fenced.
             LOG.atDebug().setMessage("lease no longer held").addKeyValue("event_id", ticket.eventId())
                     .addKeyValue("sink", ticket.sink()).log();
@@ -144,20 +169,69 @@ public class Leases {
     /** The version of the delivery this instance holds now (a claim may have renewed it under another). */
     Ticket current(Ticket ticket) {
         Ticket held = working.get(ticket.key());
+        if (held == null) {
+            held = recording.get(ticket.key());
+        }
         return held == null ? ticket : held;
     }
 
     /**
-     * The delivery's outcome is about to be recorded: it leaves this instance's hands first, so that a claim right
-     * after the record (a retry due at once) dispatches it afresh instead of taking it for the one in hand. Returns
-     * the version this instance holds.
+     * Lets the delivery go without an outcome (the database failed before it could be recorded): its lease is no
+     * longer renewed, runs out, and the delivery is tried again.
      */
     Ticket release(Ticket claimed) {
         Ticket held = working.remove(claimed.key());
+        recording.remove(claimed.key());
+        roomFreed();
+        return held == null ? claimed : held;
+    }
+
+    /**
+     * The delivery's outcome is about to be recorded: it leaves dispatch first, so that a claim right after the record
+     * (a retry due at once) dispatches it afresh instead of taking it for the one in hand, but its lease is renewed
+     * until {@link #recorded}. Returns the version this instance holds.
+     */
+    Ticket recordingOutcome(Ticket claimed) {
+        Ticket held = working.remove(claimed.key());
+        Ticket ticket = held == null ? claimed : held;
+        recording.put(ticket.key(), ticket);
+        roomFreed();
+        return ticket;
+    }
+
+    /**
+     * The outcome of {@code ticket} is in the journal ({@code settled}), or will not be recorded by this instance. A
+     * later claim of the same delivery, held back while the outcome was being recorded, is handed back at once: the
+     * delivery is due again for anyone, instead of waiting for that lease to run out.
+     */
+    void recorded(Ticket ticket, boolean settled) {
+        Ticket left = recording.remove(ticket.key());
+        if (settled && left != null && left.version() > ticket.version()) {
+            try {
+                queue.releaseLeases(List.of(left));
+            } catch (SQLException e) {
+                LOG.debug("a lease not handed back runs out: {}", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Whether this instance can still prove it holds the delivery whose outcome it records: nobody took it over, and
+     * a renewal reached the journal within the last lease term, so nobody could have.
+     */
+    boolean stillHeld(Ticket ticket) {
+        return recording.containsKey(ticket.key()) && System.nanoTime() - renewedAt < lease.toNanos();
+    }
+
+    /** How long to wait before recording an outcome again after the database failed. */
+    Duration recordRetryPause() {
+        return Duration.ofMillis(Math.max(100, Math.min(1000, lease.toMillis() / 10)));
+    }
+
+    private void roomFreed() {
         synchronized (roomFreed) {
             roomFreed.notifyAll();
         }
-        return held == null ? claimed : held;
     }
 
     /**
