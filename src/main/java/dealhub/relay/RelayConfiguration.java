@@ -33,6 +33,7 @@ import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.JournalSnapshot;
+import dealhub.relay.observe.ReadinessGauge;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.reconcile.QuoteListing;
 import dealhub.relay.reconcile.QuoteStates;
@@ -144,6 +145,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("journalDatabaseCheck", databaseCheck);
         registry.bind("journalBacklogCheck",
                 new JournalHealthChecks.Backlog(figures, settings.integer("relay.health.max-backlog")));
+        ReadinessGauge.register(meters, context);
 
         registry.bind("sinkRegistry", sinks);
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(
@@ -249,8 +251,12 @@ public class RelayConfiguration implements CamelConfiguration {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("relay.reconcile.interval must be a positive duration, e.g. 6h");
         }
-        Reconciler reconciler = new Reconciler(runs, new QuoteStates(dataSource, listing.withInfo()),
-                new ReconcileMetrics(meters), interval, settings.integer("relay.reconcile.max-offset"));
+        ReconcileMetrics metrics = new ReconcileMetrics(meters);
+        if (settings.flag("relay.reconcile.enabled")) {
+            metrics.scheduledEvery(interval);
+        }
+        Reconciler reconciler = new Reconciler(runs, new QuoteStates(dataSource, listing.withInfo()), metrics, interval,
+                settings.integer("relay.reconcile.max-offset"));
         registry.bind("quoteListing", listing);
         registry.bind("reconciler", reconciler);
         registry.bind("reconcileAdmin", new ReconcileAdmin(reconciler, runs));

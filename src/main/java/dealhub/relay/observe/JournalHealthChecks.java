@@ -28,6 +28,12 @@ public final class JournalHealthChecks {
      */
     public static class Database extends AbstractHealthCheck implements AutoCloseable {
 
+        /**
+         * An option of a call that must not wait at all (the {@code dealhub_ready} gauge, read by a scrape): it is
+         * answered from the last probe that ended, and a probe is started for the next call.
+         */
+        public static final String NO_WAIT = "relay.no-wait";
+
         private final DataSource dataSource;
         private final Duration wait;
         /** One probe at a time: a probe still stuck in the database is waited on again, not joined by another. */
@@ -37,6 +43,9 @@ public final class JournalHealthChecks {
             return thread;
         });
         private Future<Boolean> probe;
+        private long probeStartedNanos;
+        /** What the last probe that ended found; {@code null} before the first one ends. */
+        private volatile Boolean lastAnswer;
 
         public Database(DataSource dataSource, Duration wait) {
             super("relay", "journal-database");
@@ -52,11 +61,24 @@ public final class JournalHealthChecks {
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             Future<Boolean> current;
+            long runningNanos;
             synchronized (this) {
                 if (probe == null || probe.isDone()) {
                     probe = prober.submit(this::answers);
+                    probeStartedNanos = System.nanoTime();
                 }
                 current = probe;
+                runningNanos = System.nanoTime() - probeStartedNanos;
+            }
+            if (Boolean.TRUE.equals(options.get(NO_WAIT))) {
+                if (!current.isDone() && runningNanos > wait.toNanos()) {
+                    builder.down().message("the journal database did not answer within " + wait.toMillis() + " ms");
+                } else if (Boolean.TRUE.equals(current.isDone() ? answerOf(current) : lastAnswer)) {
+                    builder.up();
+                } else {
+                    builder.down().message("the journal database does not answer");
+                }
+                return;
             }
             try {
                 if (current.get(wait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -76,8 +98,23 @@ public final class JournalHealthChecks {
         }
 
         private boolean answers() throws Exception {
+            boolean answers = false;
             try (Connection c = dataSource.getConnection()) {
-                return c.isValid((int) Math.max(1, wait.toSeconds()));
+                answers = c.isValid((int) Math.max(1, wait.toSeconds()));
+                return answers;
+            } finally {
+                lastAnswer = answers;
+            }
+        }
+
+        private static Boolean answerOf(Future<Boolean> done) {
+            try {
+                return done.get();
+            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
 

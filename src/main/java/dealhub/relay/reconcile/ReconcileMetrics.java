@@ -1,5 +1,6 @@
 package dealhub.relay.reconcile;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -22,6 +23,16 @@ public class ReconcileMetrics {
             Instant at = last.get();
             return at == null ? 0 : at.toEpochMilli() / 1000.0;
         }).description("When the last reconcile run that read DealHub's list ended (complete or capped), Unix time")
+                .register(registry);
+    }
+
+    /**
+     * Reconciling runs on schedule here, every {@code interval}: an alert on the last success's age reads it rather
+     * than repeat the setting. Not there while the schedule is off, so such an alert stays quiet on those instances.
+     */
+    public void scheduledEvery(Duration interval) {
+        Gauge.builder("dealhub_reconcile_interval_seconds", () -> interval.toMillis() / 1000.0)
+                .description("relay.reconcile.interval in seconds (only while reconciling runs on schedule)")
                 .register(registry);
     }
 
