@@ -8,18 +8,16 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dealhub.relay.support.Samples;
+import dealhub.relay.support.SharedRelay;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,19 +34,8 @@ class RequestSmugglingTest {
             + TestRelay.SECRET + "\r\nContent-Type: application/json\r\n";
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
 
-    @TempDir
-    static Path folder;
-    static TestRelay relay;
-
-    @BeforeAll
-    static void start() {
-        relay = TestRelay.in(folder).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        relay.close();
-    }
+    @RegisterExtension
+    static final SharedRelay relay = new SharedRelay();
 
     /** A complete, authenticated webhook for {@code eventId}, to be hidden behind a request of ambiguous length. */
     private static String hidden(String eventId) {
@@ -101,8 +88,8 @@ class RequestSmugglingTest {
         assertThat(exchange.statuses()).as(what + ": " + exchange.text).containsExactly(400);
         assertThat(exchange.closed).as(what + ": the connection is closed after the answer").isTrue();
         Thread.sleep(200);
-        assertThat(relay.eventState(events + "-hidden")).as(what).isNull();
-        assertThat(relay.eventState(events + "-front")).as(what).isNull();
+        assertThat(relay.get().eventState(events + "-hidden")).as(what).isNull();
+        assertThat(relay.get().eventState(events + "-front")).as(what).isNull();
     }
 
     @Test
@@ -116,8 +103,8 @@ class RequestSmugglingTest {
         Exchange exchange = exchange(pipelined);
 
         assertThat(exchange.statuses()).as(exchange.text).containsExactly(202, 202, 200);
-        assertThat(relay.eventState("EV-plain-1")).isNotNull();
-        assertThat(relay.eventState("EV-plain-2")).isNotNull();
+        assertThat(relay.get().eventState("EV-plain-1")).isNotNull();
+        assertThat(relay.get().eventState("EV-plain-2")).isNotNull();
     }
 
     /** What came back on one connection after sending {@code request}, and whether the relay closed it. */
@@ -133,7 +120,7 @@ class RequestSmugglingTest {
     }
 
     private static Exchange exchange(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", relay.port())) {
+        try (Socket socket = new Socket("127.0.0.1", relay.get().port())) {
             socket.setSoTimeout(3000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();

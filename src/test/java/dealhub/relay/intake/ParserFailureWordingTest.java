@@ -3,7 +3,6 @@ package dealhub.relay.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -11,11 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dealhub.relay.support.Samples;
+import dealhub.relay.support.SharedRelay;
 import dealhub.relay.support.TestRelay;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,19 +28,8 @@ class ParserFailureWordingTest {
     private static final Pattern PACKAGE_NAME = Pattern.compile("\\b[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*\\.[A-Za-z]");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path folder;
-    static TestRelay relay;
-
-    @BeforeAll
-    static void start() {
-        relay = TestRelay.in(folder).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        relay.close();
-    }
+    @RegisterExtension
+    static final SharedRelay relay = new SharedRelay();
 
     static Stream<Arguments> malformedBodies() {
         String sample = Samples.quoteEvent("EV-words", "Q1");
@@ -65,7 +52,7 @@ class ParserFailureWordingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformedBodies")
     void isRefusedInTheRelaysOwnWordsWithItsPlace(String what, String body, String words) throws Exception {
-        HttpResponse<String> response = relay.postEvent("/webhooks/dealhub/quoteWon", body);
+        HttpResponse<String> response = relay.get().postEvent("/webhooks/dealhub/quoteWon", body);
 
         assertThat(response.statusCode()).as(what).isEqualTo(400);
         String error = JSON.readTree(response.body()).get("error").asText();
