@@ -24,6 +24,7 @@ public final class SwitchableProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger turnedAway = new AtomicInteger();
     private volatile boolean up;
+    private volatile boolean stalled;
 
     /** A proxy that starts down. */
     public SwitchableProxy(String targetHost, int targetPort) {
@@ -45,6 +46,16 @@ public final class SwitchableProxy implements AutoCloseable {
 
     public void up() {
         up = true;
+        stalled = false;
+    }
+
+    /**
+     * A database that stops answering without going away (a hung server, a network that drops packets): open
+     * connections stay open but nothing passes either way, and new ones are accepted and never answered, until
+     * {@link #up()}.
+     */
+    public void stall() {
+        stalled = true;
     }
 
     public void down() {
@@ -67,6 +78,10 @@ public final class SwitchableProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (stalled) {
+                    open.add(client); // held, never answered
+                    continue;
+                }
                 if (!up) {
                     turnedAway.incrementAndGet();
                     client.close();
@@ -86,7 +101,16 @@ public final class SwitchableProxy implements AutoCloseable {
     private void pipe(Socket from, Socket to) {
         Thread copier = new Thread(() -> {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                byte[] buffer = new byte[8192];
+                for (int n; (n = in.read(buffer)) >= 0;) {
+                    while (stalled) {
+                        Thread.sleep(10); // what was read passes once the stall is over
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (IOException e) {
                 // one side hung up, or the proxy went down
             } finally {
