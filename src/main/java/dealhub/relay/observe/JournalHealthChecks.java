@@ -44,7 +44,7 @@ public final class JournalHealthChecks {
         });
         private Future<Boolean> probe;
         private long probeStartedNanos;
-        /** What the last probe that ended found; {@code null} before the first one ends. */
+        /** What the last probe that ended found (set before its future completes); {@code null} before the first. */
         private volatile Boolean lastAnswer;
 
         public Database(DataSource dataSource, Duration wait) {
@@ -70,10 +70,10 @@ public final class JournalHealthChecks {
                 current = probe;
                 runningNanos = System.nanoTime() - probeStartedNanos;
             }
-            if (Boolean.TRUE.equals(options.get(NO_WAIT))) {
+            if (options != null && Boolean.TRUE.equals(options.get(NO_WAIT))) {
                 if (!current.isDone() && runningNanos > wait.toNanos()) {
                     builder.down().message("the journal database did not answer within " + wait.toMillis() + " ms");
-                } else if (Boolean.TRUE.equals(current.isDone() ? answerOf(current) : lastAnswer)) {
+                } else if (Boolean.TRUE.equals(lastAnswer)) {
                     builder.up();
                 } else {
                     builder.down().message("the journal database does not answer");
@@ -104,17 +104,6 @@ public final class JournalHealthChecks {
                 return answers;
             } finally {
                 lastAnswer = answers;
-            }
-        }
-
-        private static Boolean answerOf(Future<Boolean> done) {
-            try {
-                return done.get();
-            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
             }
         }
 
