@@ -13,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dealhub.relay.admin.AdminApi;
+import dealhub.relay.admin.AdminReplays;
+import dealhub.relay.admin.ConsoleFiles;
 import dealhub.relay.dealhub.DealHubSimulator;
 import dealhub.relay.dealhub.QuoteApi;
 import dealhub.relay.dispatch.Deliveries;
@@ -26,11 +28,14 @@ import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.intake.WebhookIntake;
 import dealhub.relay.intake.WebhookParser;
 import dealhub.relay.journal.DeliveryOutcomes;
+import dealhub.relay.journal.DeliveryReplay;
+import dealhub.relay.journal.EventSearch;
 import dealhub.relay.journal.EventStore;
 import dealhub.relay.journal.GroupCommit;
 import dealhub.relay.journal.JournalQueries;
 import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.journal.WorkQueue;
+import dealhub.relay.observe.CounterHistory;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.JournalSnapshot;
 import dealhub.relay.observe.ReadinessGauge;
@@ -169,7 +174,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("failures", new Failures());
 
         registry.bind("safeFileNames", new SafeFileNames());
-        registry.bind("adminApi", new AdminApi(queries, outcomes, settings.optional("relay.admin.token").orElse(null)));
+        bindAdmin(context, settings, registry, dataSource, queries, outcomes, meters, figures);
 
         registry.bind("failedAttempt", new FailedAttempt(null, 0));
         registry.bind("failedGetQuote", new FailedAttempt(metrics, 0));
@@ -187,6 +192,19 @@ public class RelayConfiguration implements CamelConfiguration {
             LOG.warn("**************************************************************************");
         }
         LOG.info("relay instance {} on {}: sinks {}", instanceId, dataSource.getPoolName(), sinks.names());
+    }
+
+    /** The beans of the admin API (routes/admin.yaml) and of the console (routes/console.yaml). */
+    private static void bindAdmin(CamelContext context, Settings settings, Registry registry, DataSource dataSource,
+            JournalQueries queries, DeliveryOutcomes outcomes, MeterRegistry meters, JournalSnapshot figures)
+            throws Exception {
+        String token = settings.optional("relay.admin.token").orElse(null);
+        EventSearch search = new EventSearch(dataSource);
+        CounterHistory history = new CounterHistory(meters, figures, Duration.ofSeconds(10));
+        stopWithCamel(context, history::close);
+        registry.bind("adminApi", new AdminApi(queries, search, history, outcomes, token));
+        registry.bind("adminReplays", new AdminReplays(search, new DeliveryReplay(dataSource, search)));
+        registry.bind("consoleFiles", new ConsoleFiles(token != null));
     }
 
     /** Something to do when Camel stops; Camel stops its services in the reverse order they were added. */

@@ -6,15 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dealhub.relay.reply.BadRequestException;
 import dealhub.relay.intake.WebhookAuthenticator;
 import dealhub.relay.journal.DeliveryOutcomes;
+import dealhub.relay.journal.EventSearch;
 import dealhub.relay.journal.JournalQueries;
-import dealhub.relay.journal.JournalState;
+import dealhub.relay.observe.CounterHistory;
 import dealhub.relay.reply.AdminReply;
 
 import org.apache.camel.Exchange;
@@ -24,24 +24,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operators' API ({@code routes/admin.yaml}): list events by state, look at one, replay dead deliveries.
+ * The operators' API ({@code routes/admin.yaml}): search events, count them, look at one, replay one's dead
+ * deliveries; the console's overview. (Dead letters and replays by filter: {@link AdminReplays}.)
  * It answers only with {@code Authorization: Bearer <relay.admin.token>}, and not at all (404) when no token is set.
  */
 public class AdminApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
-    private static final Set<String> STATES = Set.of(JournalState.PENDING, JournalState.DONE, JournalState.DEAD);
-    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9 _.-]{1,64}");
-    private static final int MAX_LIMIT = 1000;
+    private static final Set<String> LIST_PARAMETERS = with(AdminQuery.FILTER, "limit", "cursor");
+    private static final Set<String> COUNT_PARAMETERS = without(AdminQuery.FILTER, "state");
+    private static final int BACKLOG_TIMEOUT_SECONDS = 5;
 
     private final JournalQueries journal;
+    private final EventSearch search;
+    private final CounterHistory history;
     private final DeliveryOutcomes outcomes;
     private final WebhookAuthenticator authenticator;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    /** @param token the admin token, or {@code null} to keep the API off */
-    public AdminApi(JournalQueries journal, DeliveryOutcomes outcomes, String token) {
+    /**
+     * @param history this instance's last hour for the overview, or {@code null} for none
+     * @param token   the admin token, or {@code null} to keep the API off
+     */
+    public AdminApi(JournalQueries journal, EventSearch search, CounterHistory history, DeliveryOutcomes outcomes,
+            String token) {
         this.journal = journal;
+        this.search = search;
+        this.history = history;
         this.outcomes = outcomes;
         this.authenticator = token == null ? null
                 : new WebhookAuthenticator(WebhookAuthenticator.Mode.BEARER, List.of(token));
@@ -54,16 +63,40 @@ public class AdminApi {
         authenticator.authenticate(authorization);
     }
 
-    /** {@code GET /admin/events?state=&type=&limit=} */
-    public AdminReply list(@Header("state") String state, @Header("type") String type, @Header("limit") String limit)
-            throws SQLException {
-        if (state != null && !STATES.contains(state)) {
-            throw new BadRequestException(400, "state must be one of pending, done, dead");
-        }
-        if (type != null && !EVENT_TYPE.matcher(type).matches()) {
-            throw new BadRequestException(400, "type must be an event type");
-        }
-        return new AdminReply(200, Map.of("events", journal.list(state, type, limit(limit))));
+    /**
+     * {@code GET /admin/events?state=&type=&sink=&id=&from=&to=&reason=&limit=&cursor=}: the events the filter
+     * matches, newest first, a page at a time; {@code next_cursor} asks for the next page ({@code null} on the last).
+     */
+    public AdminReply list(@Header(Exchange.HTTP_QUERY) String query) throws SQLException {
+        AdminQuery parameters = AdminQuery.parse(query, LIST_PARAMETERS);
+        EventSearch.Page page = search.events(parameters.filter(), parameters.position(), parameters.limit(100));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("events", page.events());
+        body.put("next_cursor", AdminQuery.cursor(page.next()));
+        return new AdminReply(200, body);
+    }
+
+    /**
+     * {@code GET /admin/counts?type=&sink=&id=&from=&to=&reason=}: how many of the events the filter matches are in
+     * each state, and how many of their deliveries (to its sink, if it names one).
+     */
+    public AdminReply counts(@Header(Exchange.HTTP_QUERY) String query) throws SQLException {
+        AdminQuery parameters = AdminQuery.parse(query, COUNT_PARAMETERS);
+        return new AdminReply(200, search.counts(parameters.filter()));
+    }
+
+    /**
+     * {@code GET /admin/overview}: events and deliveries by state, the backlog and its oldest event, and this
+     * instance's last hour in intervals (webhooks accepted, deliveries delivered and dead, backlog).
+     */
+    public AdminReply overview(@Header(Exchange.HTTP_QUERY) String query) throws SQLException {
+        AdminQuery.parse(query, Set.of());
+        Map<String, Object> body = new LinkedHashMap<>(search.counts(EventSearch.Filter.ALL));
+        JournalQueries.Backlog backlog = journal.backlog(BACKLOG_TIMEOUT_SECONDS);
+        body.put("backlog", backlog.pending());
+        body.put("oldest_pending", backlog.oldest() == null ? null : backlog.oldest().toString());
+        body.put("history", history == null ? List.of() : history.lastHour());
+        return new AdminReply(200, body);
     }
 
     /** {@code GET /admin/events/{eventId}}: the event, its payload and quote as JSON, and every delivery. */
@@ -115,16 +148,6 @@ public class AdminApi {
         return new AdminReply(deliveries > 0 ? 202 : 200, body);
     }
 
-    /** {@code POST /admin/replay?state=dead}: every dead delivery goes round again. */
-    public AdminReply replayAll(@Header("state") String state) throws SQLException {
-        if (!JournalState.DEAD.equals(state)) {
-            throw new BadRequestException(400, "only state=dead can be replayed in bulk");
-        }
-        int deliveries = outcomes.replayAllDead();
-        LOG.info("bulk replay requested: {} dead deliveries pending again", deliveries);
-        return new AdminReply(deliveries > 0 ? 202 : 200, Map.of("replayed_deliveries", deliveries));
-    }
-
     public AdminReply failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
         if (failure instanceof BadRequestException rejected) {
             return new AdminReply(rejected.status(), Map.of("error", rejected.getMessage()));
@@ -133,18 +156,15 @@ public class AdminApi {
         return new AdminReply(500, Map.of("error", "internal error"));
     }
 
-    private static int limit(String limit) {
-        if (limit == null) {
-            return 100;
-        }
-        try {
-            int value = Integer.parseInt(limit);
-            if (value >= 1 && value <= MAX_LIMIT) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw new BadRequestException(400, "limit must be a whole number from 1 to " + MAX_LIMIT);
+    static Set<String> with(Set<String> names, String... more) {
+        Set<String> all = new java.util.HashSet<>(names);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
+    }
+
+    static Set<String> without(Set<String> names, String... less) {
+        Set<String> all = new java.util.HashSet<>(names);
+        List.of(less).forEach(all::remove);
+        return Set.copyOf(all);
     }
 }
