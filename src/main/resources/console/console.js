@@ -314,7 +314,7 @@
       form.append(el('label', {}, label, input));
     }
     form.append(el('button', { type: 'submit', text: 'Apply' }),
-      el('button', { type: 'button', class: 'plain', text: 'Clear', onclick: () => go(target, extra) }));
+      el('button', { type: 'button', class: 'plain', text: 'Clear', onclick: () => go(target) }));
     form.addEventListener('submit', e => {
       e.preventDefault();
       const next = new URLSearchParams(extra || '');

@@ -205,6 +205,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("adminApi", new AdminApi(queries, search, history, outcomes, token));
         registry.bind("adminReplays", new AdminReplays(search, new DeliveryReplay(dataSource, search)));
         registry.bind("consoleFiles", new ConsoleFiles(token != null));
+        registry.bind("consoleHeaderFilter", ConsoleFiles.headerFilter());
     }
 
     /** Something to do when Camel stops; Camel stops its services in the reverse order they were added. */

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 public class AdminApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
-    private static final Set<String> LIST_PARAMETERS = with(AdminQuery.FILTER, "limit", "cursor");
-    private static final Set<String> COUNT_PARAMETERS = without(AdminQuery.FILTER, "state");
+    private static final Set<String> LIST_PARAMETERS = AdminQuery.plus(AdminQuery.FILTER, "limit", "cursor");
+    private static final Set<String> COUNT_PARAMETERS = AdminQuery.minus(AdminQuery.FILTER, "state");
     private static final int BACKLOG_TIMEOUT_SECONDS = 5;
 
     private final JournalQueries journal;
@@ -154,17 +154,5 @@ public class AdminApi {
         }
         LOG.error("admin request failed", failure);
         return new AdminReply(500, Map.of("error", "internal error"));
-    }
-
-    static Set<String> with(Set<String> names, String... more) {
-        Set<String> all = new java.util.HashSet<>(names);
-        all.addAll(List.of(more));
-        return Set.copyOf(all);
-    }
-
-    static Set<String> without(Set<String> names, String... less) {
-        Set<String> all = new java.util.HashSet<>(names);
-        List.of(less).forEach(all::remove);
-        return Set.copyOf(all);
     }
 }

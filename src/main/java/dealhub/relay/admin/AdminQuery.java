@@ -7,9 +7,12 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import dealhub.relay.journal.EventSearch;
@@ -67,6 +70,20 @@ final class AdminQuery {
             }
         }
         return new AdminQuery(values);
+    }
+
+    /** {@code names} and {@code more}: a call's parameters. */
+    static Set<String> plus(Set<String> names, String... more) {
+        Set<String> all = new HashSet<>(names);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
+    }
+
+    /** {@code names} but {@code less}. */
+    static Set<String> minus(Set<String> names, String... less) {
+        Set<String> all = new HashSet<>(names);
+        List.of(less).forEach(all::remove);
+        return Set.copyOf(all);
     }
 
     /** The filter these parameters make; an empty parameter does not narrow it. */
@@ -146,7 +163,7 @@ final class AdminQuery {
         return value == null || value.isEmpty() ? null : value;
     }
 
-    private String checked(String name, java.util.function.Predicate<String> valid, String message) {
+    private String checked(String name, Predicate<String> valid, String message) {
         String value = value(name);
         if (value != null && !valid.test(value)) {
             throw bad(message);

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 public class AdminReplays {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminReplays.class);
-    private static final Set<String> GROUP_PARAMETERS = AdminApi.without(AdminQuery.FILTER, "state");
-    private static final Set<String> REPLAY_PARAMETERS = AdminApi.with(AdminQuery.FILTER, "dryRun");
+    private static final Set<String> GROUP_PARAMETERS = AdminQuery.minus(AdminQuery.FILTER, "state");
+    private static final Set<String> REPLAY_PARAMETERS = AdminQuery.plus(AdminQuery.FILTER, "dryRun");
 
     private final EventSearch search;
     private final DeliveryReplay replay;

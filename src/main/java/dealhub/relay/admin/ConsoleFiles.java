@@ -9,6 +9,8 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
+import org.apache.camel.spi.HeaderFilterStrategy;
+import org.apache.camel.support.DefaultHeaderFilterStrategy;
 
 /**
  * The operators' console ({@code routes/console.yaml}): a few static files from the jar's {@code console/} folder,
@@ -64,6 +66,17 @@ public class ConsoleFiles {
         // Checked again on every load: a relay upgraded under an open console serves its new files at once.
         message.setHeader("Cache-Control", "no-cache");
         message.setBody(contents.get(file));
+    }
+
+    /**
+     * What the console's routes let through as response headers: every header but Camel's own. Its bean has just
+     * cleared the message's headers and set the ones above; platform-http's default would drop {@code Cache-Control}.
+     */
+    public static HeaderFilterStrategy headerFilter() {
+        DefaultHeaderFilterStrategy filter = new DefaultHeaderFilterStrategy();
+        filter.setOutFilterStartsWith(DefaultHeaderFilterStrategy.CAMEL_FILTER_STARTS_WITH);
+        filter.setInFilterStartsWith(DefaultHeaderFilterStrategy.CAMEL_FILTER_STARTS_WITH);
+        return filter;
     }
 
     private static String read(String name) {

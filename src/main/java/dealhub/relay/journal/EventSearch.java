@@ -128,8 +128,10 @@ public class EventSearch {
      */
     public List<Map<String, Object>> deadGroups(Filter filter) throws SQLException {
         Where where = deadDeliveries(filter);
-        List<Map<String, Object>> rows = query("SELECT d.sink, d.last_error, count(*), min(e.received_at),"
-                + " max(e.received_at), min(d.event_id), min(e.quote_id) FROM relay_delivery d JOIN relay_event e"
+        // Each column named: the rows are keyed by label, and PostgreSQL labels every min() alike.
+        List<Map<String, Object>> rows = query("SELECT d.sink, d.last_error, count(*) AS n, min(e.received_at) AS"
+                + " oldest, max(e.received_at) AS newest, min(d.event_id) AS one_event, min(e.quote_id) AS one_quote"
+                + " FROM relay_delivery d JOIN relay_event e"
                 + " ON e.event_id = d.event_id WHERE 1 = 1" + where.sql + " GROUP BY d.sink, d.last_error", where.args);
         Map<List<String>, Map<String, Object>> groups = new LinkedHashMap<>();
         for (Map<String, Object> row : rows) {

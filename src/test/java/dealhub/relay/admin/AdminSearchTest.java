@@ -95,8 +95,11 @@ abstract class AdminSearchTest extends RelayTest {
         assertThat(overview.at("/events/dead").asLong()).isEqualTo(6);
         assertThat(overview.at("/deliveries/done").asLong()).isEqualTo(6);
         assertThat(overview.at("/backlog").asLong()).isZero();
-        assertThat(overview.get("history")).isNotEmpty();
-        assertThat(overview.at("/history/0/received").asLong()).as("accepted since the start").isEqualTo(7);
+        long accepted = 0;
+        for (JsonNode interval : overview.get("history")) {
+            accepted += interval.get("received").asLong();
+        }
+        assertThat(accepted).as("webhooks accepted in the last hour's intervals").isEqualTo(7);
     }
 
     @Test

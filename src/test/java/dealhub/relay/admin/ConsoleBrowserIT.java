@@ -24,6 +24,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
 
 import dealhub.relay.RelayTest;
 import dealhub.relay.support.Samples;
@@ -135,6 +136,8 @@ class ConsoleBrowserIT extends RelayTest {
 
     /** Debian's Chromium, headless; Playwright downloads no browser of its own. */
     private Browser browser() {
+        // The machine may be busy: a page refreshes every few seconds, so allow for several rounds.
+        PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
         playwright = Playwright.create(new Playwright.CreateOptions()
                 .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM)
