@@ -179,7 +179,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("failedAttempt", new FailedAttempt(null, 0));
         registry.bind("failedGetQuote", new FailedAttempt(metrics, 0));
 
-        bindReconcile(registry, settings, dataSource, instanceId, meters, schedule);
+        bindReconcile(context, registry, settings, dataSource, identity, meters, schedule);
 
         if (settings.flag("dealhub.simulator.enabled")) {
             registry.bind("dealhubSimulator",
@@ -257,12 +257,18 @@ public class RelayConfiguration implements CamelConfiguration {
     }
 
     /** The beans of routes/reconcile.yaml and of the admin API's /admin/reconcile. */
-    private static void bindReconcile(Registry registry, Settings settings, DataSource dataSource, String instanceId,
-            MeterRegistry meters, RetrySchedule schedule) {
+    private static void bindReconcile(CamelContext context, Registry registry, Settings settings, DataSource dataSource,
+            InstanceIdentity identity, MeterRegistry meters, RetrySchedule schedule) throws Exception {
         QuoteListing listing = new QuoteListing(settings.optional("dealhub.api.token").orElse(null),
                 settings.integer("relay.reconcile.page-size"), settings.string("relay.reconcile.features"));
         Duration lease = Duration.ofSeconds(settings.integer("relay.reconcile.lease-seconds"));
-        ReconcileRuns runs = new ReconcileRuns(dataSource, instanceId, lease);
+        ReconcileRuns runs = new ReconcileRuns(dataSource, identity.owner(), lease);
+        // Before the schedule's first check: a run this instance's killed incarnation held restarts at once.
+        context.addStartupListener((camel, alreadyStarted) -> {
+            if (runs.takeBackFromEarlierRun(identity.ownerPrefix())) {
+                LOG.info("took back the reconcile lease of an earlier run of {}", identity.name());
+            }
+        });
         RedeliveryPolicy pageRetries = RetrySchedules.pageRetries(schedule, lease);
         registry.bind("pageRetryPolicy", pageRetries);
         registry.bind("failedPage", new FailedAttempt(null, RetrySchedules.longestPageWait(pageRetries)));

@@ -309,6 +309,59 @@ abstract class ReconcileTest extends RelayTest {
         assertThat(smtp.getReceivedMessages()).isEmpty();
     }
 
+    /**
+     * A relay killed during a run (kill -9) left the reconcile lease held for relay.reconcile.lease-seconds. Started
+     * again under the same name, it takes the lease back at once: that earlier run is certainly dead. Another
+     * instance's lease, even one whose name merely starts the same way, it waits for.
+     */
+    @Test
+    void aRelayRestartedAfterDyingMidRunTakesItsReconcileLeaseBackAtOnceButWaitsForAnotherInstances()
+            throws Exception {
+        listPage(0, false, false, "Q1", "Draft", "Q2", "Won");
+        quotesAnswer("Q1", "Draft", "Q2", "Won");
+        TestRelay.Builder reconciler = relayWithDealHub().with("relay.instance-id", "reconciler");
+        relay = reconciler.start();
+        diedMidRun("reconciler-2#l1.0000");
+        relay.stopKeepingDatabase();
+
+        relay = reconciler.start();
+        assertThat(admin("POST", "/admin/reconcile").statusCode()).as("another instance's lease").isEqualTo(409);
+        assertThat(relay.queryOne("SELECT lease_owner FROM relay_lease")).isEqualTo("reconciler-2#l1.0000");
+        assertThat(relay.queryOne("SELECT state FROM relay_reconcile_run")).isEqualTo("running");
+
+        diedMidRun("reconciler#killed.0000");
+        relay.stopKeepingDatabase();
+        relay = reconciler.start();
+
+        JsonNode run = startRun();
+        assertThat(run.path("state").asText()).isEqualTo("complete");
+        assertThat(run.path("new").asInt()).isEqualTo(2);
+        assertThat(relay.queryOne("SELECT failure FROM relay_reconcile_run WHERE instance_id = ?",
+                "reconciler#killed.0000")).isEqualTo("abandoned: its instance stopped before the run ended");
+        assertThat(relay.queryOne("SELECT lease_owner FROM relay_lease")).isNull();
+    }
+
+    /** What a run of {@code owner} leaves when its relay dies: its lease, good for an hour more, and its run row. */
+    private void diedMidRun(String owner) throws java.sql.SQLException {
+        java.sql.Timestamp now = java.sql.Timestamp.from(java.time.Instant.now());
+        try (var c = relay.dataSource().getConnection()) {
+            c.setAutoCommit(true);
+            c.createStatement().executeUpdate("DELETE FROM relay_reconcile_run");
+            try (var lease = c.prepareStatement("UPDATE relay_lease SET lease_owner = ?, lease_until = ?");
+                 var run = c.prepareStatement("INSERT INTO relay_reconcile_run (run_id, instance_id, run_trigger,"
+                         + " state, started_at, pages, listed, new_quotes, changed, unchanged, gone, skipped)"
+                         + " VALUES (?, ?, 'schedule', 'running', ?, 1, 2, 2, 0, 0, 0, 0)")) {
+                lease.setString(1, owner);
+                lease.setTimestamp(2, java.sql.Timestamp.from(java.time.Instant.now().plus(Duration.ofHours(1))));
+                lease.executeUpdate();
+                run.setString(1, "run-of-" + owner);
+                run.setString(2, owner);
+                run.setTimestamp(3, now);
+                run.executeUpdate();
+            }
+        }
+    }
+
     // --- DealHub's list and Get Quote, as WireMock answers them ---
 
     /** The page at {@code offset}: quote ids and statuses in pairs; paging fields at the top level or under info. */

@@ -64,6 +64,24 @@ public class ReconcileRuns {
         }
     }
 
+    /**
+     * At start: the lease held by an earlier incarnation of this instance (any owner that starts with
+     * {@code ownerPrefix}, this one excepted) is free again at once, and its run shown as failed. That incarnation is
+     * certainly dead (dispatch's {@code InstanceIdentity} says why), so nothing waits for its lease to run out;
+     * another instance's lease is left to its holder. The run keeps no end time, which no one knows: the schedule then
+     * still finds a run due and starts it again shortly after this start. Whether a lease was taken back.
+     */
+    public boolean takeBackFromEarlierRun(String ownerPrefix) throws SQLException {
+        String earlier = Sql.likePrefix(ownerPrefix);
+        try (Connection c = dataSource.getConnection()) {
+            Sql.execute(c, "UPDATE relay_reconcile_run SET state = ?, failure = ? WHERE state = ?"
+                    + " AND instance_id LIKE ? ESCAPE '!' AND instance_id <> ?", ReconcileRun.FAILED,
+                    "abandoned: its instance stopped before the run ended", ReconcileRun.RUNNING, earlier, instanceId);
+            return Sql.execute(c, "UPDATE relay_lease SET lease_owner = NULL, lease_until = NULL WHERE lease_name = ?"
+                    + " AND lease_owner LIKE ? ESCAPE '!' AND lease_owner <> ?", LEASE, earlier, instanceId) == 1;
+        }
+    }
+
     public void releaseLease() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             Sql.execute(c, "UPDATE relay_lease SET lease_owner = NULL, lease_until = NULL WHERE lease_name = ?"

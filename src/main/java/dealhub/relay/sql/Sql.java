@@ -65,6 +65,11 @@ public final class Sql {
         return false;
     }
 
+    /** A {@code LIKE ? ESCAPE '!'} pattern for whatever starts with {@code prefix}, its wildcards taken literally. */
+    public static String likePrefix(String prefix) {
+        return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+    }
+
     public static Timestamp now() {
         return Timestamp.from(Instant.now());
     }

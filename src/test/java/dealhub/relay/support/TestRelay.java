@@ -248,6 +248,11 @@ public final class TestRelay implements AutoCloseable {
         return n == null ? 0 : ((Number) n).intValue();
     }
 
+    /** Stops the relay and leaves its database as it is, for a relay started again from the same builder. */
+    public void stopKeepingDatabase() {
+        main.stop();
+    }
+
     @Override
     public void close() {
         main.stop();
