@@ -36,19 +36,24 @@ final class ChildTables {
         this.rows = rows;
     }
 
-    void replace(Connection connection, String quoteId, JsonNode quote, QuoteRows mapping) throws SQLException {
+    /**
+     * @param quoteHadRow whether the quote's row was there before this state: without it the quote has no children
+     *                    (their foreign keys say so), and there is nothing to delete
+     */
+    void replace(Connection connection, String quoteId, JsonNode quote, QuoteRows mapping, boolean quoteHadRow)
+            throws SQLException {
         JsonNode items = quote.get("line_items");
         if (items != null && items.isArray()) {
-            replaceSet(connection, LINE_ITEMS, quoteId, mapping.lineItems(items));
+            replaceSet(connection, LINE_ITEMS, quoteId, mapping.lineItems(items), quoteHadRow);
         }
         JsonNode answers = quote.get("answers");
         if (answers != null && answers.isArray()) {
-            replaceSet(connection, ANSWERS, quoteId, QuoteRows.answers(answers));
+            replaceSet(connection, ANSWERS, quoteId, QuoteRows.answers(answers), quoteHadRow);
         }
         JsonNode approvals = quote.get("approvals");
         if (approvals != null && approvals.isArray()) {
-            replaceSet(connection, APPROVALS, quoteId, mapping.approvals(approvals));
-        } else {
+            replaceSet(connection, APPROVALS, quoteId, mapping.approvals(approvals), quoteHadRow);
+        } else if (quoteHadRow) {
             // Fetched without approvals (the feature off, or DealHub failing on it: the deleted-approver fallback):
             // the stored ones are kept, marked as not belonging to the current state.
             Sql.execute(connection, "UPDATE dealhub_quote_approval SET stale = TRUE"
@@ -57,10 +62,12 @@ final class ChildTables {
     }
 
     /** Replaces the quote's rows of one kind, numbered from 1 in their order, and their own children. */
-    private void replaceSet(Connection connection, Kind kind, String quoteId, List<Child> children)
+    private void replaceSet(Connection connection, Kind kind, String quoteId, List<Child> children, boolean quoteHadRow)
             throws SQLException {
-        Sql.execute(connection, "DELETE FROM " + kind.childTable() + " WHERE dealhub_quote_id = ?", quoteId);
-        Sql.execute(connection, "DELETE FROM " + kind.table() + " WHERE dealhub_quote_id = ?", quoteId);
+        if (quoteHadRow) {
+            Sql.execute(connection, "DELETE FROM " + kind.childTable() + " WHERE dealhub_quote_id = ?", quoteId);
+            Sql.execute(connection, "DELETE FROM " + kind.table() + " WHERE dealhub_quote_id = ?", quoteId);
+        }
         List<Map<String, Object>> parents = new ArrayList<>();
         List<Map<String, Object>> grandChildren = new ArrayList<>();
         int number = 1;

@@ -15,7 +15,6 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.jsoup.Jsoup;
 
 /**
  * Which column of the BI tables each field of a Get Quote answer fills: the mapping, apart from how and when rows
@@ -160,9 +159,8 @@ final class QuoteRows {
                 row.put(field, text(answer.get(field)));
             }
             String question = text(answer.get("question"));
-            // DealHub's question text is HTML written in its editor; analysts want the words. jsoup parses it as a
-            // browser would (entities, broken tags, a lone "<" in "a < b"), which a regular expression does not.
-            row.put("question", question == null ? null : Jsoup.parse(question).text());
+            // DealHub's question text is HTML written in its editor; analysts want the words.
+            row.put("question", QuestionText.of(question));
             row.put("question_html", question);
             String text = text(answer.get("answer"));
             row.put("answer", text);

@@ -45,6 +45,13 @@ final class QuoteTables {
 
     /** What the table holds of a quote before this event: positions, state fingerprint, flags; nulls when new. */
     record Stored(Position last, Position state, String stateHash, Boolean primary, LocalDateTime absentSince) {
+
+        static final Stored NONE = new Stored(null, null, null, null, null);
+
+        /** Whether the quote has a row (and may have children): a backfill's quotes have none, which saves writes. */
+        boolean exists() {
+            return this != NONE;
+        }
     }
 
     void write(Connection connection, JsonNode document) throws SQLException {
@@ -132,14 +139,18 @@ final class QuoteTables {
         markAbsence(row, stored, event, webhook, newestEvent);
         if (!row.isEmpty()) { // else an older event: the quote row already shows something newer
             row.put("updated_at", LocalDateTime.now(ZoneOffset.UTC));
-            rows.upsert(connection, "dealhub_quote", "dealhub_quote_id", quoteId, row);
+            if (stored.exists()) {
+                rows.upsert(connection, "dealhub_quote", "dealhub_quote_id", quoteId, row);
+            } else {
+                rows.insert(connection, "dealhub_quote", "dealhub_quote_id", quoteId, row);
+            }
         }
         if (quote != null) {
             history.record(connection, quoteId, requiredText(document, "event_type"), event, hash, state, quote,
                     newerState, stored.stateHash());
         }
         if (changed) {
-            children.replace(connection, quoteId, quote, mapping);
+            children.replace(connection, quoteId, quote, mapping, stored.exists());
         }
         if (newerState && Boolean.TRUE.equals(state.get("primary_quote"))
                 && (changed || !Boolean.TRUE.equals(stored.primary()))) {
@@ -177,7 +188,7 @@ final class QuoteTables {
             select.setString(1, quoteId);
             try (ResultSet rs = select.executeQuery()) {
                 if (!rs.next()) {
-                    return new Stored(null, null, null, null, null);
+                    return Stored.NONE;
                 }
                 return new Stored(new Position(rs.getString(1), rs.getObject(2, LocalDateTime.class),
                         rs.getObject(3, LocalDateTime.class), null),

@@ -62,9 +62,14 @@ final class Rows {
         List<Object> values = new ArrayList<>(row.values());
         values.add(key);
         if (execute(connection, "UPDATE " + table + " SET " + String.join(", ", assignments) + " WHERE "
-                + keyColumn + " = ?", values) > 0) {
-            return;
+                + keyColumn + " = ?", values) == 0) {
+            insert(connection, table, keyColumn, key, row);
         }
+    }
+
+    /** Inserts the row of a key known to have none (a second writer of the same new key fails, and is retried). */
+    void insert(Connection connection, String table, String keyColumn, String key, Map<String, Object> row)
+            throws SQLException {
         List<Object> inserted = new ArrayList<>();
         inserted.add(key);
         inserted.addAll(row.values());
