@@ -44,12 +44,17 @@ public class DealHubSimulator {
             in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
             return "{\"error\":\"quote_id must be " + QuoteIds.RULE + "\"}";
         }
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        return quote(quoteId);
+    }
+
+    /** Get Quote's answer for a valid quote id: the tenant's quote, or the sample carrying that id. */
+    public String quote(String quoteId) throws IOException {
         ObjectNode quote = tenant.quote(quoteId).orElseGet(() -> {
             ObjectNode copy = sample.deepCopy();
             copy.put("dealhub_quote_id", quoteId);
             return copy;
         });
-        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return mapper.writeValueAsString(quote);
     }
 
@@ -65,14 +70,24 @@ public class DealHubSimulator {
             in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
             return "{\"error\":\"limit must be from 1 to 50 and offset from 0 to 10000\"}";
         }
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        return page(from, size, String.valueOf(feature).contains("info"));
+    }
+
+    /** A page of the tenant's list, its paging fields under {@code info}. */
+    public String page(int from, int size, boolean withInfo) throws IOException {
         ObjectNode page = mapper.createObjectNode();
-        page.set("quotes", tenant.list(from, size, String.valueOf(feature).contains("info")));
+        page.set("quotes", tenant.list(from, size, withInfo));
         ObjectNode info = page.putObject("info");
         info.put("more_results_matching_the_request", String.valueOf(from + size < tenant.size()));
         info.put("offset", String.valueOf(from));
         info.put("limit", String.valueOf(size));
-        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         return mapper.writeValueAsString(page);
+    }
+
+    /** How many quotes the simulated tenant lists. */
+    public int quotes() {
+        return tenant.size();
     }
 
     private static Integer number(String value, int absent, int min, int max) {
