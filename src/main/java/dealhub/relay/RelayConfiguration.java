@@ -47,6 +47,7 @@ import dealhub.relay.reconcile.ReconcileMetrics;
 import dealhub.relay.reconcile.ReconcileRuns;
 import dealhub.relay.reconcile.Reconciler;
 import dealhub.relay.reply.JsonReply;
+import dealhub.relay.sinks.JsonLines;
 import dealhub.relay.sinks.SafeFileNames;
 import dealhub.relay.sinks.SinkRegistry;
 
@@ -174,6 +175,7 @@ public class RelayConfiguration implements CamelConfiguration {
         registry.bind("failures", new Failures());
 
         registry.bind("safeFileNames", new SafeFileNames());
+        registry.bind("jsonLines", new JsonLines());
         bindAdmin(context, settings, registry, dataSource, queries, outcomes, meters, figures);
 
         registry.bind("failedAttempt", new FailedAttempt(null, 0));
