@@ -9,7 +9,8 @@
 # Knobs (environment): BENCH_SECONDS (10, each wrk measurement), BENCH_WARMUP_SECONDS (5), BENCH_EVENTS (20000,
 # end to end), BENCH_WARMUP_EVENTS (2000), BENCH_PG_URL (jdbc:postgresql://127.0.0.1:5432/test), BENCH_PG_USER
 # (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs), BENCH_ONLY="intake-h2 e2e-file"
-# runs only the measurements named (framework, intake-h2, intake-pg, e2e-file, e2e-jdbc; the ceiling always runs).
+# runs only the measurements named (framework, intake-h2, intake-pg, e2e-file, e2e-jdbc, node-red, whole, whole-jdbc;
+# the ceiling always runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,6 +48,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v java >/dev/null 2>&1 || die "java 17 is needed"
+
+# The peer: Node-RED from npm, at a pinned version, installed once into bench/out (kept between runs)
+NODE_RED_VERSION=4.1.15
+NODE_RED_DIR=$ROOT/bench/out/node-red-$NODE_RED_VERSION
+NODE_RED_JS=$NODE_RED_DIR/node_modules/node-red/red.js
+if wanted node-red && ! grep -qs "\"version\": \"$NODE_RED_VERSION\"" "$NODE_RED_DIR/node_modules/node-red/package.json"; then
+  command -v npm >/dev/null 2>&1 || die "npm (Node.js 18 or later) is needed for the node-red measurement"
+  log "installing node-red@$NODE_RED_VERSION from npm into $NODE_RED_DIR"
+  mkdir -p "$NODE_RED_DIR"
+  npm install --prefix "$NODE_RED_DIR" --no-audit --no-fund --omit=dev "node-red@$NODE_RED_VERSION" \
+    > "$NODE_RED_DIR/npm-install.log" 2>&1 || die "npm install node-red: $(tail -5 "$NODE_RED_DIR/npm-install.log")"
+fi
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building target/dealhub-relay.jar"
@@ -124,7 +137,7 @@ curl -sf -o /dev/null "http://127.0.0.1:$QUOTE_PORT/api/v2/quote/Q1" || die "ngi
 # run_wrk <label> <url> <seconds> [limit]: wrk output in $WORK/<label>.wrk
 run_wrk() {
   local label=$1 url=$2 secs=$3 limit=${4:-0}
-  BENCH_TAG="$TAG-$label" BENCH_TOKEN=$SECRET BENCH_LIMIT=$limit \
+  BENCH_TAG="$TAG-$label" BENCH_TOKEN=$SECRET BENCH_LIMIT=$limit BENCH_ACK_STATUS=${BENCH_ACK_STATUS:-202} \
     $WRK -d"${secs}s" --timeout 10s --latency -s "$ROOT/bench/webhooks.lua" "$url" > "$WORK/$label.wrk" 2>&1 \
     || die "wrk $label: $(cat "$WORK/$label.wrk")"
 }
@@ -380,10 +393,169 @@ else
   log "SKIPPED end to end with file + jdbc sinks: routes/sink-jdbc.yaml does not exist in this checkout (the jdbc sink is not merged yet)"
 fi
 
+# ---- 4. the whole relay taking webhooks while it dispatches, and Node-RED doing the same job -------------------
+# Both take the same load on the same port: $EVENTS unique quoteWon webhooks from wrk (after $WARMUP_EVENTS of
+# warm-up), each acknowledged, switched on its type, enriched from the Get Quote stand-in and appended as one line of
+# JSON to a file. Acks/s and their latency are wrk's, taken while everything runs; end to end is from wrk's start to
+# the file's last write (its mtime) once every line is there; CPU is the process's own over the same span.
+
+# new_lines <file>: sets LN_COUNT to the lines the file has, counting from where the last call stopped (LN_OFF), so
+# that each poll reads only what was added: the polling must not take the cores from what it measures.
+LN_OFF=0
+LN_COUNT=0
+new_lines() {
+  local size
+  size=$(stat -c %s "$1" 2>/dev/null || echo 0)
+  if [ "$size" -gt "$LN_OFF" ]; then
+    LN_COUNT=$(( LN_COUNT + $(dd if="$1" iflag=skip_bytes,count_bytes skip="$LN_OFF" \
+      count=$(( size - LN_OFF )) status=none | tr -cd '\n' | wc -c) ))
+    LN_OFF=$size
+  fi
+  return 0
+}
+mtime_ms() { stat -c %.3Y "$1" | tr -d .; }
+
+# start_node_red: Node-RED with the checked-in settings and flow, in $WORK/node-red; waits for its first answer
+start_node_red() {
+  local dir=$WORK/node-red t0 code i
+  mkdir -p "$dir/user"
+  t0=$(now_ms)
+  BENCH_NODE_RED_PORT=$RELAY_PORT BENCH_JSONL=$dir/events.jsonl node "$NODE_RED_JS" \
+    --settings "$ROOT/bench/node-red/settings.js" --userDir "$dir/user" "$ROOT/bench/node-red/flows.json" \
+    > "$dir/node-red.log" 2>&1 &
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  code=000
+  for i in $(seq 1 600); do   # at most 600 probes, 100 ms apart and each capped at 1 s: bounded
+    # the flow drops an event name with a hyphen: the probe writes no line
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X POST -H 'Content-Type: application/json' \
+      --data '{}' "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/bench-probe" || true)
+    [ "$code" = 200 ] && break
+    kill -0 "$RELAY_PID" 2>/dev/null || die "Node-RED died at start: $(tail -20 "$dir/node-red.log")"
+    sleep 0.1
+  done
+  [ "$code" = 200 ] || die "Node-RED never answered 200 (last $code): $(tail -20 "$dir/node-red.log")"
+  RELAY_STARTUP_MS=$(( $(now_ms) - t0 ))
+  log "node-red (pid $RELAY_PID): first 200 after $RELAY_STARTUP_MS ms"
+}
+
+# whole_phase <label> <run> <events> <lines file> <ack status> [overflow path]: $RELAY_PID takes <events> webhooks
+# while it works; waits (bounded) until the file holds them all. Sets PHASE_T0 (wrk's start), PHASE_MS (from it to
+# the file's last write) and PHASE_CPU_US (per event).
+whole_phase() {
+  local label=$1 run=$2 n=$3 file=$4 status=$5 overflow=${6:-} base t0 cpu0 cpu1 wrk_pid i have
+  new_lines "$file"
+  base=$LN_COUNT
+  log "$label: $n events ($run)"
+  cpu0=$(cpu_ticks)
+  t0=$(now_ms)
+  BENCH_TAG="$TAG-$run" BENCH_TOKEN=$SECRET BENCH_LIMIT=$(( n / 2 )) BENCH_ACK_STATUS=$status \
+    BENCH_OVERFLOW_PATH=$overflow $WRK -d300s --timeout 10s --latency -s "$ROOT/bench/webhooks.lua" \
+    "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" > "$WORK/$run.wrk" 2>&1 &
+  wrk_pid=$!
+  PIDS+=("$wrk_pid")
+  local last=0 still=0
+  for i in $(seq 1 6000); do   # at most 600 s, and at most 20 s without a new line
+    new_lines "$file"
+    have=$(( LN_COUNT - base ))
+    [ "$have" -ge "$n" ] && break
+    kill -0 "$RELAY_PID" 2>/dev/null || die "$label: the process under test died"
+    if [ "$have" = "$last" ]; then still=$(( still + 1 )); else still=0; last=$have; fi
+    [ "$still" -ge 200 ] && break
+    sleep 0.1
+  done
+  cpu1=$(cpu_ticks)
+  [ "$have" -ge "$n" ] || { kill -INT "$wrk_pid" 2>/dev/null; die "$label: only $have of $n lines, none new for 20 s"; }
+  # every line is written, so every event was acknowledged and wrk's threads have stopped; wrk itself sleeps out
+  # its duration unless interrupted (its rate is not used: acks/s come from whole_acks)
+  kill -INT "$wrk_pid" 2>/dev/null || true
+  wait "$wrk_pid" || die "wrk $run: $(cat "$WORK/$run.wrk")"
+  PHASE_T0=$t0
+  PHASE_CPU0=$cpu0
+  PHASE_MS=$(( $(mtime_ms "$file") - t0 ))
+  PHASE_CPU_US=$(( (cpu1 - cpu0) * 1000000 / $(getconf CLK_TCK) / n ))
+  log "$label: $n events in $PHASE_MS ms, $PHASE_CPU_US µs CPU per event ($(wrk_status "$run"))"
+}
+
+# whole_acks <label> <ack status>: right after whole_phase, while the process still works on what it took,
+# $SECONDS_MEASURED s of unique webhooks without a limit: acks/s and latency under sustained load, all of it
+# being worked on meanwhile (what is still unfinished when it stops is left undone)
+whole_acks() {
+  log "$1: acks for ${SECONDS_MEASURED}s while it works"
+  BENCH_ACK_STATUS=$2 run_wrk "$1-acks" "http://127.0.0.1:$RELAY_PORT/webhooks/dealhub/quoteWon" "$SECONDS_MEASURED"
+  log "$1: $(wrk_rate "$1-acks") acks/s, p50 $(wrk_pct "$1-acks" 50) ms, p99 $(wrk_pct "$1-acks" 99) ms ($(wrk_status "$1-acks"))"
+}
+
+# whole <label> <sink count> <sink properties...>: the relay with all its routes and a jsonl sink (plus the sinks
+# named), warm-up then $EVENTS; checks the journal and the file afterwards: every event once, no line twice.
+whole() {
+  local label=$1 sinks=$2; shift 2
+  local dir=$WORK/$label file=$WORK/$label/events.jsonl db delivered want i
+  db=$dir/data/relay
+  {
+    echo "relay.datasource.url = jdbc:h2:file:$db;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
+    echo "relay.reconcile.enabled = false"
+    echo "relay.sinks.lines.type = jsonl"
+    echo "relay.sinks.lines.file = $file"
+    printf '%s\n' "$@"
+  } > "$WORK/$label.properties"
+  LN_OFF=0; LN_COUNT=0
+  start_relay "$label" "$WORK/$label.properties"
+  eval "STARTUP_${label//-/_}=$RELAY_STARTUP_MS"
+  whole_phase "$label" "$label-warm" "$WARMUP_EVENTS" "$file" 202
+  local before
+  before=$(metric dealhub_deliveries_total 'outcome="delivered"')
+  whole_phase "$label" "$label-run" "$EVENTS" "$file" 202
+  if [ "$sinks" -gt 1 ]; then
+    # the other sinks may finish after the file: the end is when the relay counts every delivery done
+    want=$(( before + EVENTS * sinks ))
+    for i in $(seq 1 6000); do   # at most 600 s
+      delivered=$(metric dealhub_deliveries_total 'outcome="delivered"')
+      [ "$delivered" -ge "$want" ] && break
+      sleep 0.1
+    done
+    [ "$delivered" -ge "$want" ] || die "$label: only $delivered of $want deliveries after 10 minutes"
+    local end
+    end=$(( $(now_ms) - 50 ))   # less half a poll
+    [ "$end" -gt "$(mtime_ms "$file")" ] && PHASE_MS=$(( end - PHASE_T0 ))
+    PHASE_CPU_US=$(( ($(cpu_ticks) - PHASE_CPU0) * 1000000 / $(getconf CLK_TCK) / EVENTS ))
+  fi
+  eval "WHOLE_MS_${label//-/_}=$PHASE_MS"
+  eval "CPU_US_${label//-/_}=$PHASE_CPU_US"
+  whole_acks "$label" 202
+  eval "RSS_${label//-/_}=$(stop_relay)"
+  local q="event_id LIKE '$TAG-$label-run-%'" n done deliveries lines
+  read -r n done <<< "$(h2_sql "$db" "SELECT COUNT(*), SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) FROM relay_event WHERE $q")"
+  deliveries=$(h2_sql "$db" "SELECT COUNT(*) FROM relay_delivery WHERE state = 'done' AND $q")
+  lines=$(grep -c "\"event_id\":\"$TAG-$label-run-" "$file")
+  [ "$n" = "$EVENTS" ] && [ "$done" = "$EVENTS" ] && [ "$deliveries" = $(( EVENTS * sinks )) ] && [ "$lines" = "$EVENTS" ] \
+    || die "$label: journal has $n events, $done done, $deliveries deliveries, the file $lines lines (want $EVENTS, $(( EVENTS * sinks )), $EVENTS)"
+}
+
+NODE_RED_DONE=0
+if wanted node-red; then
+  LN_OFF=0; LN_COUNT=0
+  start_node_red
+  STARTUP_node_red=$RELAY_STARTUP_MS
+  whole_phase node-red node-red-warm "$WARMUP_EVENTS" "$WORK/node-red/events.jsonl" 200 /webhooks/dealhub/bench-overflow
+  whole_phase node-red node-red-run "$EVENTS" "$WORK/node-red/events.jsonl" 200 /webhooks/dealhub/bench-overflow
+  WHOLE_MS_node_red=$PHASE_MS
+  CPU_US_node_red=$PHASE_CPU_US
+  whole_acks node-red 200
+  RSS_node_red=$(stop_relay)
+  nr_lines=$(grep -c "\"event_id\":\"$TAG-node-red-run-" "$WORK/node-red/events.jsonl")
+  [ "$nr_lines" = "$EVENTS" ] || die "node-red: $nr_lines lines for $EVENTS events"
+  grep -q '"quote":{"dealhub_quote_id"' "$WORK/node-red/events.jsonl" || die "node-red: lines without the quote"
+  NODE_RED_DONE=1
+fi
+wanted whole && whole whole 1
+wanted whole-jdbc && whole whole-jdbc 2 "relay.sinks.bi.type = jdbc"
+
 # ---- report ---------------------------------------------------------------------------------------------------
 per_s() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%d", n * 1000 / ms }'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 max_rss=0
-for v in "${RSS_intake_h2:-0}" "${RSS_intake_pg:-0}" "${RSS_e2e_file:-0}" "${RSS_e2e_jdbc:-0}"; do
+for v in "${RSS_intake_h2:-0}" "${RSS_intake_pg:-0}" "${RSS_e2e_file:-0}" "${RSS_e2e_jdbc:-0}" "${RSS_whole:-0}" "${RSS_whole_jdbc:-0}"; do
   [ "$v" -gt "$max_rss" ] && max_rss=$v
 done
 {
@@ -427,8 +599,27 @@ done
   else
     echo "| end to end, file + jdbc sinks | skipped | |"
   fi
-  echo "| peak RSS (VmHWM), highest of the runs | $max_rss MiB (intake H2 ${RSS_intake_h2:-}, PostgreSQL ${RSS_intake_pg:--}, e2e file ${RSS_e2e_file:-}, file + jdbc ${RSS_e2e_jdbc:--}) | |"
-  echo "| start-up to the first 202 | ${STARTUP_intake_h2:--} ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)")$( [ -n "$STARTUP_first" ] && echo "; the first start after the build, recording the class-data archive: $STARTUP_first ms") | |"
+  # the whole relay and its peer, as ratios to Node-RED in this run
+  whole_row() {  # whole_row <label> <title>
+    local l=${1//-/_} ms cpu rss
+    ms=$(eval echo "\$WHOLE_MS_$l"); cpu=$(eval echo "\$CPU_US_$l"); rss=$(eval echo "\$RSS_$l")
+    printf '| %s | %s acks/s, p50 %s ms, p99 %s ms while it works (%s); end to end %s events/s (%s ms), CPU %s µs per event; peak RSS %s MiB |' \
+      "$2" "$(wrk_rate "$1-acks")" "$(wrk_pct "$1-acks" 50)" "$(wrk_pct "$1-acks" 99)" "$(wrk_status "$1-acks")" \
+      "$(per_s "$EVENTS" "$ms")" "$ms" "$cpu" "$rss"
+    if [ "$NODE_RED_DONE" = 1 ]; then
+      printf ' acks %s, end to end %s, CPU per event %s of Node-RED'"'"'s |\n' "$(times "$(wrk_rate "$1-acks")" "$(wrk_rate node-red-acks)")" \
+        "$(times "$WHOLE_MS_node_red" "$ms")" "$(times "$cpu" "$CPU_US_node_red")"
+    else
+      printf ' |\n'
+    fi
+  }
+  if [ "$NODE_RED_DONE" = 1 ]; then
+    whole_row node-red "Node-RED $NODE_RED_VERSION, the same job ([flow](node-red/flows.json): 200 at once, switch, Get Quote, append a line; no auth, no journal), $EVENTS events"
+  fi
+  wanted whole && whole_row whole "the whole relay taking webhooks while it dispatches, jsonl sink, $EVENTS events"
+  wanted whole-jdbc && whole_row whole-jdbc "the whole relay, jsonl + jdbc sinks, $EVENTS events"
+  echo "| peak RSS (VmHWM), highest of the runs | $max_rss MiB (intake H2 ${RSS_intake_h2:-}, PostgreSQL ${RSS_intake_pg:--}, e2e file ${RSS_e2e_file:-}, file + jdbc ${RSS_e2e_jdbc:--}, whole ${RSS_whole:--}, whole + jdbc ${RSS_whole_jdbc:--}) | |"
+  echo "| start-up to the first 202 | ${STARTUP_intake_h2:--} ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)")$( [ -n "$STARTUP_first" ] && echo "; the first start after the build, recording the class-data archive: $STARTUP_first ms")$( [ -n "${STARTUP_whole:-}" ] && echo "; the whole relay (all routes, jsonl sink): $STARTUP_whole ms")$( [ "$NODE_RED_DONE" = 1 ] && echo "; Node-RED to its first 200: $STARTUP_node_red ms") | |"
 } > "$OUT/last-run.md"
 cp "$OUT/last-run.md" "$OUT/run-$TAG.md"
 cat "$OUT/last-run.md"
