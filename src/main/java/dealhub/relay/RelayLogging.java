@@ -17,7 +17,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * The relay's logging, set up in code when logback starts (found through {@code META-INF/services}): reading an
- * XML configuration cost about a tenth of a start. One line per event arrival and per (event, sink) outcome, with
+ * XML configuration cost about a tenth of a start. One line per event arrival and per (event, sink) outcome (thinned
+ * at high rates, {@code relay.log.event-lines-per-second}, observe/EventLines), with
  * event_id, type, quote_id, sink, attempts and duration_ms as key-values; {@code LOG_FORMAT=json} (environment
  * variable or system property) writes one JSON object per line instead, the key-values as fields, for log shippers.
  * <p>

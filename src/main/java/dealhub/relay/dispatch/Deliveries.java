@@ -33,6 +33,7 @@ import dealhub.relay.journal.DeliveryOutcomes.Recorded;
 import dealhub.relay.journal.JournalEvent;
 import dealhub.relay.journal.WorkQueue.Claim;
 import dealhub.relay.journal.WorkQueue.Ticket;
+import dealhub.relay.observe.EventLines;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.sinks.SinkRegistry;
 import dealhub.relay.sql.Sql;
@@ -59,9 +60,12 @@ public class Deliveries {
     private final Leases leases;
     private final RetrySchedule schedule;
     private final ObjectMapper mapper = new ObjectMapper();
+    private final EventLines lines;
 
+    /** @param lines how many of the "delivered" lines are written one per delivery at high rates */
     public Deliveries(DeliveryOutcomes outcomes, SinkRegistry sinks, RelayMetrics metrics, Leases leases,
-            RetrySchedule schedule) {
+            RetrySchedule schedule, EventLines lines) {
+        this.lines = lines;
         this.outcomes = outcomes;
         this.sinks = sinks;
         this.metrics = metrics;
@@ -237,7 +241,11 @@ public class Deliveries {
         }
         String counted = outcome.delivered() ? "delivered" : outcome.retryAt() != null ? "retrying" : "dead";
         metrics.delivery(ticket.sink(), counted);
-        outcome(outcome.delivered() ? LOG.atInfo() : LOG.atWarn(), exchange, message, ticket.sink(), total).log();
+        if (!outcome.delivered()) {
+            outcome(LOG.atWarn(), exchange, message, ticket.sink(), total).log();
+        } else if (lines.admit()) {
+            outcome(LOG.atInfo(), exchange, message, ticket.sink(), total).log();
+        }
     }
 
     /**

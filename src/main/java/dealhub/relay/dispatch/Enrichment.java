@@ -15,6 +15,7 @@ import java.util.List;
 
 import dealhub.relay.dealhub.QuoteApi;
 import dealhub.relay.dealhub.QuoteApi.Features;
+import dealhub.relay.observe.EventLines;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -34,8 +35,11 @@ public class Enrichment {
 
     private final QuoteApi quoteApi;
     private final Deliveries deliveries;
+    private final EventLines lines;
 
-    public Enrichment(QuoteApi quoteApi, Deliveries deliveries) {
+    /** @param lines how many of the "enriched" lines are written one per event at high rates */
+    public Enrichment(QuoteApi quoteApi, Deliveries deliveries, EventLines lines) {
+        this.lines = lines;
         this.quoteApi = quoteApi;
         this.deliveries = deliveries;
     }
@@ -101,10 +105,12 @@ public class Enrichment {
         exchange.setProperty(QUOTE, quote);
         // To the microsecond: as precise as the journal keeps it (TIMESTAMP), so every round's document is the same.
         exchange.setProperty(QUOTE_FETCHED_AT, Instant.now().truncatedTo(ChronoUnit.MICROS));
-        LOG.atInfo().setMessage(exchange.getProperty(FEATURES) == Features.WITHOUT_APPROVALS
-                        ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
-                .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
-                .addKeyValue("attempts", failedAttempts(exchange) + 1).log();
+        if (lines.admit()) {
+            LOG.atInfo().setMessage(exchange.getProperty(FEATURES) == Features.WITHOUT_APPROVALS
+                            ? "enriched, without approvals" : "enriched").addKeyValue("event_id", eventId(exchange))
+                    .addKeyValue("quote_id", exchange.getProperty(QUOTE_ID))
+                    .addKeyValue("attempts", failedAttempts(exchange) + 1).log();
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 
 import dealhub.relay.journal.EventStore;
 import dealhub.relay.journal.JournalEvent;
+import dealhub.relay.observe.EventLines;
 import dealhub.relay.observe.RelayMetrics;
 import dealhub.relay.reply.BadRequestException;
 import dealhub.relay.reply.Receipt;
@@ -23,10 +24,13 @@ public class WebhookIntake {
 
     private final EventStore journal;
     private final RelayMetrics metrics;
+    private final EventLines lines;
 
-    public WebhookIntake(EventStore journal, RelayMetrics metrics) {
+    /** @param lines how many of the "accepted" lines are written one per webhook at high rates */
+    public WebhookIntake(EventStore journal, RelayMetrics metrics, EventLines lines) {
         this.journal = journal;
         this.metrics = metrics;
+        this.lines = lines;
     }
 
     /** Commits the event to the journal; only once this returns may the relay say 202. */
@@ -34,9 +38,11 @@ public class WebhookIntake {
         boolean stored = journal.record(event);
         String outcome = stored ? "accepted" : "duplicate";
         metrics.received(event.type(), outcome, "none");
-        LOG.atInfo().setMessage(stored ? "accepted" : "duplicate, already in the journal")
-                .addKeyValue("event_id", event.eventId()).addKeyValue("type", event.type())
-                .addKeyValue("quote_id", event.quoteId()).log();
+        if (lines.admit()) {
+            LOG.atInfo().setMessage(stored ? "accepted" : "duplicate, already in the journal")
+                    .addKeyValue("event_id", event.eventId()).addKeyValue("type", event.type())
+                    .addKeyValue("quote_id", event.quoteId()).log();
+        }
         return stored ? Receipt.accepted(event.eventId()) : Receipt.duplicate(event.eventId());
     }
 
