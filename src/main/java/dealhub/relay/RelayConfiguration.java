@@ -36,6 +36,7 @@ import dealhub.relay.journal.JournalQueries;
 import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.observe.CounterHistory;
+import dealhub.relay.observe.EventLines;
 import dealhub.relay.observe.JournalHealthChecks;
 import dealhub.relay.observe.JournalSnapshot;
 import dealhub.relay.observe.ReadinessGauge;
@@ -126,7 +127,7 @@ public class RelayConfiguration implements CamelConfiguration {
         // that cannot complete fails in time for this instance to know its leases are not being kept.
         int queryTimeoutSeconds = (int) Math.max(1, Math.min(settings.integer("relay.dispatch.lease-renew-ms") / 1000,
                 lease.toSeconds() / 4));
-        WorkQueue workQueue = new WorkQueue(dataSource, instanceId, lease, queryTimeoutSeconds);
+        WorkQueue workQueue = new WorkQueue(dataSource, commits, instanceId, lease, queryTimeoutSeconds);
         // After the journal's tables are there (the listener before this one), before dispatch claims.
         context.addStartupListener((camel, alreadyStarted) -> takeBackEarlierLeases(workQueue, identity));
         DeliveryOutcomes outcomes = new DeliveryOutcomes(dataSource, commits, instanceId);
@@ -158,7 +159,9 @@ public class RelayConfiguration implements CamelConfiguration {
                 WebhookAuthenticator.Mode.of(settings.string("relay.webhook.auth")),
                 settings.list("relay.webhook.secrets")));
         registry.bind("webhookParser", new WebhookParser(Clock.systemUTC(), settings.list("relay.webhook.events")));
-        registry.bind("webhookIntake", new WebhookIntake(events, metrics));
+        int eventLines = settings.integer("relay.log.event-lines-per-second");
+        registry.bind("webhookIntake", new WebhookIntake(events, metrics, new EventLines(
+                LoggerFactory.getLogger(WebhookIntake.class), "webhooks accepted", eventLines, Clock.systemUTC())));
         registry.bind("jsonReply", new JsonReply());
         QuoteApi quoteApi = new QuoteApi(settings.optional("dealhub.api.token").orElse(null),
                 settings.list("dealhub.api.features"), metrics);
@@ -169,9 +172,11 @@ public class RelayConfiguration implements CamelConfiguration {
         // Stopped before the database (services stop in reverse order), after the routes have drained.
         stopWithCamel(context, leases::releaseLeases);
         RetrySchedule schedule = RetrySchedules.fromSettings(settings);
-        Deliveries deliveries = new Deliveries(outcomes, sinks, metrics, leases, schedule);
+        Deliveries deliveries = new Deliveries(outcomes, sinks, metrics, leases, schedule, new EventLines(
+                LoggerFactory.getLogger(Deliveries.class), "deliveries done", eventLines, Clock.systemUTC()));
         registry.bind("deliveries", deliveries);
-        registry.bind("enrichment", new Enrichment(quoteApi, deliveries));
+        registry.bind("enrichment", new Enrichment(quoteApi, deliveries, new EventLines(
+                LoggerFactory.getLogger(Enrichment.class), "quotes fetched", eventLines, Clock.systemUTC())));
         registry.bind("failures", new Failures());
 
         registry.bind("safeFileNames", new SafeFileNames());

@@ -42,6 +42,8 @@ import dealhub.relay.sql.Sql;
 public class WorkQueue {
 
     private final DataSource dataSource;
+    /** Where {@link #holdForSend} commits, shared with other journal writes; {@code null}: a commit of its own. */
+    private final GroupCommit commits;
     private final String instanceId;
     private final Duration lease;
     private final int queryTimeoutSeconds;
@@ -53,7 +55,17 @@ public class WorkQueue {
      * @param queryTimeoutSeconds the longest any statement of this queue may wait for the database
      */
     public WorkQueue(DataSource dataSource, String instanceId, Duration lease, int queryTimeoutSeconds) {
+        this(dataSource, null, instanceId, lease, queryTimeoutSeconds);
+    }
+
+    /**
+     * @param commits the journal's group commit, which {@link #holdForSend} shares: a commit of its own per send was
+     *                a fifth of the relay's CPU with a fenced sink under load (bench/RESULTS.md, round 5)
+     */
+    public WorkQueue(DataSource dataSource, GroupCommit commits, String instanceId, Duration lease,
+            int queryTimeoutSeconds) {
         this.dataSource = dataSource;
+        this.commits = commits;
         this.instanceId = instanceId;
         this.lease = lease;
         this.queryTimeoutSeconds = queryTimeoutSeconds;
@@ -186,11 +198,20 @@ public class WorkQueue {
      */
     public boolean holdForSend(Ticket ticket) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET next_attempt_at = ?"
-                     + " WHERE event_id = ? AND sink = ? AND version = ? AND lease_owner = ? AND state = ?"
-                     + " AND next_attempt_at > ?")) {
+        if (commits != null) {
+            // returns once committed, as below; waiting no longer than any statement of this queue may
+            return commits.run(c -> extendForSend(c, ticket, now), Duration.ofSeconds(timeout()));
+        }
+        try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
+            return extendForSend(c, ticket, now);
+        }
+    }
+
+    private boolean extendForSend(Connection c, Ticket ticket, Timestamp now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE relay_delivery SET next_attempt_at = ?"
+                + " WHERE event_id = ? AND sink = ? AND version = ? AND lease_owner = ? AND state = ?"
+                + " AND next_attempt_at > ?")) {
             ps.setQueryTimeout(timeout());
             Sql.bind(ps, 1, List.of(Timestamp.from(now.toInstant().plus(lease)), ticket.eventId(), ticket.sink(),
                     ticket.version(), instanceId, PENDING, now));
