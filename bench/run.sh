@@ -474,7 +474,8 @@ whole_phase() {
   PHASE_CPU0=$cpu0
   PHASE_MS=$(( $(mtime_ms "$file") - t0 ))
   PHASE_CPU_US=$(( (cpu1 - cpu0) * 1000000 / $(getconf CLK_TCK) / n ))
-  log "$label: $n events in $PHASE_MS ms, $PHASE_CPU_US µs CPU per event ($(wrk_status "$run"))"
+  # connections to Get Quote closed within the last minute (TIME-WAIT): near 0 when the client reuses them
+  log "$label: $n events in $PHASE_MS ms, $PHASE_CPU_US µs CPU per event ($(wrk_status "$run")); Get Quote connections closed lately: $(ss -tan state time-wait "( dport = :$QUOTE_PORT )" 2>/dev/null | tail -n +2 | wc -l)"
 }
 
 # whole_acks <label> <ack status>: right after whole_phase, while the process still works on what it took,
