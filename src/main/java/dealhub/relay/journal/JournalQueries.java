@@ -3,7 +3,6 @@ package dealhub.relay.journal;
 import static dealhub.relay.journal.JournalState.DEAD;
 import static dealhub.relay.journal.JournalState.PENDING;
 
-import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -135,28 +133,7 @@ public class JournalQueries {
     public record RetriesWaiting(long deliveries, Instant oldest, Instant nextAttempt) {
     }
 
-    /** Rows as column label (lower case) to value; times as ISO-8601 text, large text read whole. */
     private List<Map<String, Object>> query(String sql, Object... args) throws SQLException {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            Sql.bind(ps, 1, Arrays.asList(args));
-            try (ResultSet rs = ps.executeQuery()) {
-                int columns = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int i = 1; i <= columns; i++) {
-                        Object value = rs.getObject(i);
-                        if (value instanceof Timestamp t) {
-                            value = t.toInstant().toString();
-                        } else if (value instanceof Clob clob) {
-                            value = clob.getSubString(1, (int) clob.length());
-                        }
-                        row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(Locale.ROOT), value);
-                    }
-                    rows.add(row);
-                }
-            }
-        }
-        return rows;
+        return Sql.rows(dataSource, 0, sql, Arrays.asList(args));
     }
 }

@@ -1,11 +1,21 @@
 package dealhub.relay.sql;
 
+import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.sql.DataSource;
 
 /**
  * The few JDBC steps the journal, its group commit and the jdbc sink all need, written once. Plain JDBC on purpose:
@@ -25,6 +35,36 @@ public final class Sql {
             bind(ps, 1, Arrays.asList(args));
             return ps.executeUpdate();
         }
+    }
+
+    /**
+     * Runs one parameterised SELECT and answers its rows as column label (lower case) to value, for answers shown as
+     * JSON: times as ISO-8601 text, large text read whole. {@code timeoutSeconds} 0 waits as long as the driver does.
+     */
+    public static List<Map<String, Object>> rows(DataSource dataSource, int timeoutSeconds, String sql,
+            Iterable<?> args) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(timeoutSeconds);
+            bind(ps, 1, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData columns = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= columns.getColumnCount(); i++) {
+                        Object value = rs.getObject(i);
+                        if (value instanceof Timestamp t) {
+                            value = t.toInstant().toString();
+                        } else if (value instanceof Clob clob) {
+                            value = clob.getSubString(1, (int) clob.length());
+                        }
+                        row.put(columns.getColumnLabel(i).toLowerCase(Locale.ROOT), value);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
     }
 
     /** Binds values in order, starting at parameter {@code first} (1-based, as JDBC counts). */
