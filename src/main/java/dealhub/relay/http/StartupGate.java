@@ -87,12 +87,15 @@ final class StartupGate extends AbstractHealthCheck implements Handler<RoutingCo
             request.next();
             return;
         }
+        // Counted before the pause is checked, as pause() counts itself before it checks for requests: whichever comes
+        // second sees the other, so no request slips past a pause that has begun (one did, and met a missing route).
+        passing.incrementAndGet();
         if (open && pauses.get() == 0) {
-            passing.incrementAndGet();
             request.addEndHandler(ended -> passing.decrementAndGet());
             request.next();
             return;
         }
+        passing.decrementAndGet();
         request.response().setStatusCode(503).putHeader("Retry-After", RETRY_AFTER_SECONDS)
                 .putHeader("Content-Type", "application/json").end(BODY);
     }
