@@ -129,7 +129,9 @@ class MonitoringFilesTest extends RelayTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> scrape().contains("dealhub_reconcile_runs_total{"));
         // the journal's figures are read each second in the background
         await().atMost(Duration.ofSeconds(10)).until(() -> scrape().contains("\ndealhub_deliveries_dead 1.0"));
-        System.gc(); // so that the GC pause summary has a series, however little this JVM has collected so far
+        // GC pauses are a series only once the JVM has collected: a young test JVM may not have yet.
+        System.gc();
+        await().atMost(Duration.ofSeconds(10)).until(() -> scrape().contains("jvm_gc_pause_seconds_count{"));
         return scrape();
     }
 
