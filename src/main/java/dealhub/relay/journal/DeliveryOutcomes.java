@@ -141,16 +141,6 @@ public class DeliveryOutcomes {
         });
     }
 
-    /** {@link #replay(String)} for every dead event at once; returns the number of deliveries to be replayed. */
-    public int replayAllDead() throws SQLException {
-        return inTransaction(c -> {
-            int deliveries = execute(c, "UPDATE relay_delivery SET state = ?, updated_at = ?, next_attempt_at = ?,"
-                    + " lease_owner = NULL, retries = 0 WHERE state = ?", PENDING, now(), now(), DEAD);
-            execute(c, "UPDATE relay_event SET state = ?, updated_at = ? WHERE state = ?", PENDING, now(), DEAD);
-            return deliveries;
-        });
-    }
-
     private static Set<String> openDeliveryStates(Connection c, String eventId) throws SQLException {
         Set<String> states = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(

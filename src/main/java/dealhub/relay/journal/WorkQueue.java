@@ -234,7 +234,7 @@ public class WorkQueue {
             c.setAutoCommit(true);
             ps.setQueryTimeout(timeout());
             ps.setTimestamp(1, Timestamp.from(Instant.now()));
-            ps.setString(2, ownerPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            ps.setString(2, Sql.likePrefix(ownerPrefix));
             ps.setString(3, instanceId);
             ps.setString(4, PENDING);
             return ps.executeUpdate();

@@ -3,7 +3,6 @@ package dealhub.relay.dispatch;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
@@ -26,14 +25,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.sun.net.httpserver.HttpServer;
 
+import dealhub.relay.support.Receivers;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
@@ -108,7 +106,7 @@ class FencingTest {
 
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).until(() -> ((Number) a.queryOne(
                     "SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == events);
-            Map<String, Long> perEvent = requestsPerEvent("/bi");
+            Map<String, Long> perEvent = Receivers.requestsPerEvent(receiver, "/bi");
             Map<String, Long> doubled = perEvent.entrySet().stream().filter(e -> e.getValue() > 1)
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             assertThat(perEvent).hasSize(events);
@@ -206,16 +204,4 @@ class FencingTest {
         }
     }
 
-    private static Map<String, Long> requestsPerEvent(String path) {
-        return receiver.findAll(postRequestedFor(urlEqualTo(path))).stream().map(FencingTest::eventId)
-                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-    }
-
-    private static String eventId(LoggedRequest request) {
-        try {
-            return JSON.readTree(request.getBodyAsString()).get("event_id").asText();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -13,18 +13,14 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
+import dealhub.relay.support.Receivers;
 import dealhub.relay.support.Samples;
 import dealhub.relay.support.TestRelay;
 
@@ -44,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ScaleOutTest {
 
     private static final int EVENTS = 2000;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LEASE_SECONDS = 2;
     /** A minute of attempts, one a second. */
     private static final String EVERY_SECOND = String.join(",", Collections.nCopies(60, "1s"));
@@ -94,9 +89,7 @@ class ScaleOutTest {
                     ((Number) a.queryOne("SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == EVENTS);
 
             // Exactly once, from the receiver's side: one POST per event.
-            List<LoggedRequest> posts = receiver.findAll(postRequestedFor(urlEqualTo("/events")));
-            Map<String, Long> perEvent = posts.stream().map(ScaleOutTest::eventId)
-                    .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+            Map<String, Long> perEvent = Receivers.requestsPerEvent(receiver, "/events");
             assertThat(perEvent).hasSize(EVENTS);
             assertThat(perEvent.values()).allMatch(n -> n == 1);
             assertThat(a.eventCount()).isEqualTo(EVENTS);
@@ -155,7 +148,7 @@ class ScaleOutTest {
             for (int i = 0; i < events; i++) {
                 (i % 2 == 0 ? a : b).postEvent("/webhooks/dealhub/user", Samples.userEvent("E-gap-" + i));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> requestsPerEvent("/bi").size() == events);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Receivers.requestsPerEvent(receiver, "/bi").size() == events);
             // crm keeps failing for more than twice the lease: its deliveries wait in the journal, held by nobody.
             Thread.sleep(LEASE_SECONDS * 2500L);
             assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE sink = 'crm' AND state = 'pending'"
@@ -164,22 +157,10 @@ class ScaleOutTest {
 
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> ((Number) a.queryOne(
                     "SELECT count(*) FROM relay_event WHERE state = 'done'")).intValue() == events);
-            assertThat(requestsPerEvent("/bi")).hasSize(events).allSatisfy((e, n) -> assertThat(n).as(e).isEqualTo(1));
+            assertThat(Receivers.requestsPerEvent(receiver, "/bi")).hasSize(events)
+                    .allSatisfy((e, n) -> assertThat(n).as(e).isEqualTo(1));
             assertThat(a.queryOne("SELECT count(*) FROM relay_delivery WHERE sink = 'bi' AND attempts = 1"))
                     .isEqualTo((long) events);
-        }
-    }
-
-    private static Map<String, Long> requestsPerEvent(String path) {
-        return receiver.findAll(postRequestedFor(urlEqualTo(path))).stream().map(ScaleOutTest::eventId)
-                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-    }
-
-    private static String eventId(LoggedRequest request) {
-        try {
-            return JSON.readTree(request.getBodyAsString()).get("event_id").asText();
-        } catch (Exception e) {
-            throw new AssertionError(e);
         }
     }
 }
