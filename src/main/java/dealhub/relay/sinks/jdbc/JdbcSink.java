@@ -14,9 +14,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dealhub.relay.journal.GroupCommit;
 import dealhub.relay.journal.JournalSchema;
 import dealhub.relay.sinks.PermanentDeliveryException;
-import dealhub.relay.sql.BrokenConnections;
 import dealhub.relay.sql.Sql;
 
 import org.flywaydb.core.Flyway;
@@ -24,9 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code jdbc} sink (routes/sink-jdbc.yaml): writes each document into the BI tables, one transaction per (event,
- * sink), in the relay's own database or in a separate one given by {@code url}. Made by the route template with its
- * parameters; {@link #start()} and {@link #close()} follow the sink route's life.
+ * One {@code jdbc} sink (routes/sink-jdbc.yaml): writes each document into the BI tables, in the relay's own database
+ * or in a separate one given by {@code url}. Made by the route template with its parameters; {@link #start()} and
+ * {@link #close()} follow the sink route's life.
+ * <p>
+ * Documents delivered at the same moment share one transaction ({@link GroupCommit}, on a connection of the sink's
+ * own pool): on H2 every commit rewrites the pages it touched, which was a fifth of the relay's CPU with one commit
+ * per document (bench/RESULTS.md, round 6). Each document is still written whole or not at all, and one the database
+ * refuses fails alone: its batch is rolled back and its documents written one transaction each.
  */
 public class JdbcSink {
 
@@ -50,7 +55,11 @@ public class JdbcSink {
     private int poolSize;
     private long connectionTimeoutMs;
 
+    /** The most documents one transaction of the sink writes. */
+    private static final int MAX_BATCH = 64;
+
     private HikariDataSource pool;
+    private GroupCommit writer;
     /** Made once the tables are migrated, for the database's dialect; then {@link #schemaReady} publishes it. */
     private QuoteTables tables;
     private volatile boolean schemaReady;
@@ -72,6 +81,7 @@ public class JdbcSink {
             journalSchema.await();
         }
         pool = new HikariDataSource(poolConfig(relayDatabase));
+        writer = new GroupCommit(pool, MAX_BATCH, "sink-" + sinkName + "-writer");
         try {
             migrate();
         } catch (RuntimeException e) {
@@ -105,6 +115,9 @@ public class JdbcSink {
     }
 
     public void close() {
+        if (writer != null) {
+            writer.close(); // finishes the documents handed in
+        }
         if (pool != null) {
             pool.close();
         }
@@ -116,19 +129,17 @@ public class JdbcSink {
             migrate();
         }
         JsonNode parsed = parse(document);
-        try (Connection connection = pool.getConnection()) {
-            try {
-                connection.setAutoCommit(false);
-                tables.write(connection, parsed);
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollback(connection, e);
-                if (e instanceof SQLException && Sql.hasStateClass(e, SQL_DATA_EXCEPTION)) {
-                    throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
-                }
-                BrokenConnections.evictIfBroken(pool, connection, "sink " + sinkName);
-                throw e;
+        QuoteTables ready = tables;
+        try {
+            writer.run(connection -> {
+                ready.write(connection, parsed);
+                return null;
+            });
+        } catch (SQLException e) {
+            if (Sql.hasStateClass(e, SQL_DATA_EXCEPTION)) {
+                throw new PermanentDeliveryException("the BI database refuses the data: " + e.getMessage(), e);
             }
+            throw e;
         }
     }
 
