@@ -9,8 +9,8 @@
 # Knobs (environment): BENCH_SECONDS (10, each wrk measurement), BENCH_WARMUP_SECONDS (5), BENCH_EVENTS (20000,
 # end to end), BENCH_WARMUP_EVENTS (2000), BENCH_PG_URL (jdbc:postgresql://127.0.0.1:5432/test), BENCH_PG_USER
 # (postgres), BENCH_KEEP=1 keeps the work folder (databases, sink files, logs), BENCH_ONLY="intake-h2 e2e-file"
-# runs only the measurements named (framework, intake-h2, intake-pg, e2e-file, e2e-jdbc, node-red, whole, whole-jdbc;
-# the ceiling always runs).
+# runs only the measurements named (framework, intake-h2, intake-pg, e2e-file, e2e-jdbc, node-red, whole, whole-jdbc,
+# floor; the ceiling always runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -552,6 +552,20 @@ fi
 wanted whole && whole whole 1
 wanted whole-jdbc && whole whole-jdbc 2 "relay.sinks.bi.type = jdbc"
 
+# ---- the journal's floor: the relay's journal classes alone (bench/JournalFloor.java), with the launcher's JVM
+# settings: what exactly once on H2 costs per event before HTTP, Camel, JSON, Get Quote or a sink add anything. The
+# whole relay cannot spend less CPU per event than this while it journals so.
+FLOOR=
+if wanted floor; then
+  log "journal floor: $EVENTS events through the journal's classes alone"
+  floor_opts=$(grep -m1 '^DEFAULT_JAVA_OPTS=' "$LAUNCHER" 2>/dev/null | cut -d'"' -f2 || true)
+  # shellcheck disable=SC2086
+  FLOOR=$(timeout 600 java $floor_opts -cp "$JAR" "$ROOT/bench/JournalFloor.java" "$WORK/floor" "$EVENTS" \
+    "$ROOT/samples/quoteWon.json" "$ROOT/samples/get-quote-response.json" 2> "$WORK/floor.log" | tail -1) \
+    || die "journal floor: $(tail -5 "$WORK/floor.log")"
+  log "$FLOOR"
+fi
+
 # ---- report ---------------------------------------------------------------------------------------------------
 per_s() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%d", n * 1000 / ms }'; }
 times() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
@@ -619,6 +633,9 @@ done
   fi
   wanted whole && whole_row whole "the whole relay taking webhooks while it dispatches, jsonl sink, $EVENTS events"
   wanted whole-jdbc && whole_row whole-jdbc "the whole relay, jsonl + jdbc sinks, $EVENTS events"
+  if [ -n "$FLOOR" ]; then
+    echo "| journal floor: the relay's journal classes alone on H2, exactly once for each event, nothing else ([JournalFloor.java](JournalFloor.java)) | ${FLOOR#journal floor: } | |"
+  fi
   echo "| peak RSS (VmHWM), highest of the runs | $max_rss MiB (intake H2 ${RSS_intake_h2:-}, PostgreSQL ${RSS_intake_pg:--}, e2e file ${RSS_e2e_file:-}, file + jdbc ${RSS_e2e_jdbc:--}, whole ${RSS_whole:--}, whole + jdbc ${RSS_whole_jdbc:--}) | |"
   echo "| start-up to the first 202 | ${STARTUP_intake_h2:--} ms (H2, fresh database)$( [ "$PG_DONE" = 1 ] && echo "; $STARTUP_intake_pg ms (PostgreSQL)")$( [ -n "$STARTUP_first" ] && echo "; the first start after the build, recording the class-data archive: $STARTUP_first ms")$( [ -n "${STARTUP_whole:-}" ] && echo "; the whole relay (all routes, jsonl sink): $STARTUP_whole ms")$( [ "$NODE_RED_DONE" = 1 ] && echo "; Node-RED to its first 200: $STARTUP_node_red ms") | |"
 } > "$OUT/last-run.md"
