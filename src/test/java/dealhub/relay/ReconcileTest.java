@@ -319,17 +319,20 @@ abstract class ReconcileTest extends RelayTest {
             throws Exception {
         listPage(0, false, false, "Q1", "Draft", "Q2", "Won");
         quotesAnswer("Q1", "Draft", "Q2", "Won");
-        TestRelay.Builder reconciler = relayWithDealHub().with("relay.instance-id", "reconciler");
+        // An instance name of this class's own: the H2 and PostgreSQL variants may run at once, and a name is taken
+        // host-wide.
+        String name = "reconciler-" + getClass().getSimpleName();
+        TestRelay.Builder reconciler = relayWithDealHub().with("relay.instance-id", name);
         relay = reconciler.start();
-        diedMidRun("reconciler-2#l1.0000");
+        diedMidRun(name + "-2#l1.0000");
         relay.stopKeepingDatabase();
 
         relay = reconciler.start();
         assertThat(admin("POST", "/admin/reconcile").statusCode()).as("another instance's lease").isEqualTo(409);
-        assertThat(relay.queryOne("SELECT lease_owner FROM relay_lease")).isEqualTo("reconciler-2#l1.0000");
+        assertThat(relay.queryOne("SELECT lease_owner FROM relay_lease")).isEqualTo(name + "-2#l1.0000");
         assertThat(relay.queryOne("SELECT state FROM relay_reconcile_run")).isEqualTo("running");
 
-        diedMidRun("reconciler#killed.0000");
+        diedMidRun(name + "#killed.0000");
         relay.stopKeepingDatabase();
         relay = reconciler.start();
 
@@ -337,8 +340,35 @@ abstract class ReconcileTest extends RelayTest {
         assertThat(run.path("state").asText()).isEqualTo("complete");
         assertThat(run.path("new").asInt()).isEqualTo(2);
         assertThat(relay.queryOne("SELECT failure FROM relay_reconcile_run WHERE instance_id = ?",
-                "reconciler#killed.0000")).isEqualTo("abandoned: its instance stopped before the run ended");
+                name + "#killed.0000")).isEqualTo("abandoned: its instance stopped before the run ended");
         assertThat(relay.queryOne("SELECT lease_owner FROM relay_lease")).isNull();
+    }
+
+    /**
+     * A relay stopped (SIGTERM) in the middle of a run shows it failed, with no end time: the next start runs again
+     * after its start delay, not a whole interval (6 h) later.
+     */
+    @Test
+    void aRelayStoppedMidRunRunsAgainSoonAfterItsNextStartNotAnIntervalLater() throws Exception {
+        listPage(0, true, false, "Q1", "Draft", "Q2", "Won");
+        dealhub.stubFor(get(urlPathEqualTo("/api/v2/quotes")).withQueryParam("offset", equalTo("2"))
+                .willReturn(json(page(true, false, "Q3", "Won", "Q4", "Won")).withFixedDelay(1500)));
+        listPage(4, false, false, "Q5", "Won");
+        quotesAnswer("Q1", "Draft", "Q2", "Won", "Q3", "Won", "Q4", "Won", "Q5", "Won");
+        TestRelay.Builder scheduled = relayWithDealHub().with("relay.reconcile.enabled", "true")
+                .with("relay.reconcile.start-delay-ms", "200");
+        relay = scheduled.start();
+        await().atMost(DEADLINE).until(() -> !dealhub.findAll(getRequestedFor(urlPathEqualTo("/api/v2/quotes"))
+                .withQueryParam("offset", equalTo("2"))).isEmpty());
+        relay.stopKeepingDatabase();
+
+        relay = scheduled.start();
+
+        await().atMost(DEADLINE).until(() -> "1".equals(String.valueOf(
+                relay.queryOne("SELECT count(*) FROM relay_reconcile_run WHERE state = 'complete'"))));
+        assertThat(relay.queryOne("SELECT failure FROM relay_reconcile_run WHERE state = 'failed'"))
+                .isEqualTo("the relay stopped before the run ended");
+        assertThat(relay.queryOne("SELECT finished_at FROM relay_reconcile_run WHERE state = 'failed'")).isNull();
     }
 
     /** What a run of {@code owner} leaves when its relay dies: its lease, good for an hour more, and its run row. */

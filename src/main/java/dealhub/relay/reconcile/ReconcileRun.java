@@ -41,6 +41,7 @@ public final class ReconcileRun {
     private String state = RUNNING;
     private String failure;
     private Instant finishedAt;
+    private boolean cutShort;
 
     ReconcileRun(String id, String trigger, boolean dryRun, Instant startedAt) {
         this.id = id;
@@ -119,6 +120,20 @@ public final class ReconcileRun {
         more = false;
         state = FAILED;
         failure = reason;
+    }
+
+    /**
+     * The relay stops before the run has read the list: it fails, and the journal keeps no end time for it, as for a
+     * run whose instance died, so that the schedule finds a run due at the next start rather than a whole interval
+     * later ({@link ReconcileRuns#save}).
+     */
+    synchronized void cutShort(String reason) {
+        failed(reason);
+        cutShort = true;
+    }
+
+    public synchronized boolean wasCutShort() {
+        return cutShort;
     }
 
     /** Ends the run; a run that neither failed nor hit the cap read the whole list. */

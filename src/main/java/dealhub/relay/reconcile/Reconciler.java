@@ -115,7 +115,7 @@ public class Reconciler {
     public boolean hasNextPage(Exchange exchange) {
         ReconcileRun run = run(exchange);
         if (run.hasNextPage() && (exchange.getContext().isStopping() || exchange.getContext().isStopped())) {
-            run.failed("the relay stopped before the run ended");
+            run.cutShort("the relay stopped before the run ended");
         }
         return run.hasNextPage();
     }

@@ -9,9 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dealhub.relay.dispatch.Leases.LeaseLostException;
@@ -22,11 +20,11 @@ import dealhub.relay.journal.WorkQueue;
 import dealhub.relay.journal.WorkQueue.Claim;
 import dealhub.relay.journal.WorkQueue.Ticket;
 import dealhub.relay.sinks.SinkRegistry;
+import dealhub.relay.support.InMemoryH2;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,11 +46,7 @@ class LeaseCheckBeforeSendTest {
 
     @BeforeEach
     void start() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        config.setUsername("sa");
-        dataSource = new HikariDataSource(config);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        dataSource = InMemoryH2.withJournal(10);
         commits = new GroupCommit(dataSource, 16, "test-journal-writer");
         events = new EventStore(commits);
         context = new DefaultCamelContext();
@@ -74,12 +68,7 @@ class LeaseCheckBeforeSendTest {
     @Test
     void aSendRightAfterTheClaimDoesNotWaitForAJournalThatIsBusyWithTheDeliveryRow() throws Exception {
         Exchange send = claimedDelivery();
-        try (Connection busy = lockDeliveryRow()) {
-            long started = System.nanoTime();
-            leases.holdForSend(send);
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
-            busy.rollback();
-        }
+        assertGoesOutWithoutAskingTheJournal(send);
     }
 
     @Test
@@ -105,12 +94,7 @@ class LeaseCheckBeforeSendTest {
         Exchange send = claimedDelivery();
         Thread.sleep(LEASE.toMillis() / 2 + 200);
         leases.renewLeases();
-        try (Connection busy = lockDeliveryRow()) {
-            long started = System.nanoTime();
-            leases.holdForSend(send);
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
-            busy.rollback();
-        }
+        assertGoesOutWithoutAskingTheJournal(send);
     }
 
     @Test
@@ -135,6 +119,16 @@ class LeaseCheckBeforeSendTest {
         Exchange send = new DefaultExchange(context);
         send.setProperty(EventExchange.TICKET, ticket);
         return send;
+    }
+
+    /** With the delivery's row held by another transaction, the send is let through at once: nothing asked. */
+    private void assertGoesOutWithoutAskingTheJournal(Exchange send) throws Exception {
+        try (Connection busy = lockDeliveryRow()) {
+            long started = System.nanoTime();
+            leases.holdForSend(send);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
+            busy.rollback();
+        }
     }
 
     /** Another transaction holds the delivery's row: a statement on it waits, up to the queue's timeout. */

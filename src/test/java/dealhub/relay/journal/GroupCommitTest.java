@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dealhub.relay.support.InMemoryH2;
 import dealhub.relay.support.SwitchableProxy;
 
 import org.flywaydb.core.Flyway;
@@ -46,12 +47,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void start() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        config.setUsername("sa");
-        config.setMaximumPoolSize(4);
-        dataSource = new HikariDataSource(config);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        dataSource = InMemoryH2.withJournal(4);
         commits = new GroupCommit(dataSource, 256, "test-journal-writer");
         journal = new EventStore(commits);
         callers = Executors.newFixedThreadPool(64);

@@ -8,15 +8,14 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Function;
 
 import dealhub.relay.journal.DeliveryOutcomes.Outcome;
 import dealhub.relay.journal.DeliveryOutcomes.Recorded;
 import dealhub.relay.journal.WorkQueue.Claim;
 import dealhub.relay.journal.WorkQueue.Ticket;
+import dealhub.relay.support.InMemoryH2;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import org.assertj.core.groups.Tuple;
@@ -50,10 +49,7 @@ class JournalTest {
 
     @BeforeEach
     void start() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        config.setUsername("sa");
-        dataSource = new HikariDataSource(config);
+        dataSource = InMemoryH2.empty(10);
         commits = new GroupCommit(dataSource, 16, "test-journal-writer");
         events = new EventStore(commits);
         queue = new WorkQueue(dataSource, "test", Duration.ofMinutes(1), 5);
