@@ -41,6 +41,8 @@ public class JdbcSink {
      * (integrity) stays retried: two events inserting the same new quote at once collide once, then succeed.
      */
     private static final String SQL_DATA_EXCEPTION = "22";
+    /** The most documents one transaction of the sink writes. */
+    private static final int MAX_BATCH = 64;
 
     /** Numbers exactly as sent ({@code 186000.0} stays so in the kept JSON, not {@code 1.86E+5}). */
     private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -54,9 +56,6 @@ public class JdbcSink {
     private String password;
     private int poolSize;
     private long connectionTimeoutMs;
-
-    /** The most documents one transaction of the sink writes. */
-    private static final int MAX_BATCH = 64;
 
     private HikariDataSource pool;
     private GroupCommit writer;
