@@ -97,7 +97,8 @@ public class JournalFloor {
             threads.submit(() -> { // the poller: claims while there is room, as Leases does
                 while (settled.get() < count) {
                     int room = CAPACITY - work.size();
-                    List<Claim> claims = room < CAPACITY / 4 ? List.of() : queue.claimDue(room, type -> List.of("lines"), true);
+                    List<Claim> claims = room < CAPACITY / 4 ? List.of()
+                            : queue.claimDue(room, type -> List.of("lines"), true);
                     for (Claim claim : claims) {
                         for (Ticket ticket : claim.deliveries()) {
                             work.put(ticket);

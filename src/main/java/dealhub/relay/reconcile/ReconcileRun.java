@@ -132,8 +132,9 @@ public final class ReconcileRun {
         cutShort = true;
     }
 
-    public synchronized boolean wasCutShort() {
-        return cutShort;
+    /** The end the journal keeps: none for a run cut short by a stop, which leaves the next run due. */
+    public synchronized Instant recordedEnd() {
+        return cutShort ? null : finishedAt;
     }
 
     /** Ends the run; a run that neither failed nor hit the cap read the whole list. */

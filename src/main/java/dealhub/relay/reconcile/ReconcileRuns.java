@@ -104,14 +104,14 @@ public class ReconcileRuns {
         }
     }
 
-    /** Writes the run's progress or end; a run cut short by a stop keeps no end time ({@link #lastFinished}). */
+    /** Writes the run's progress or end ({@link ReconcileRun#recordedEnd}: {@link #lastFinished} reads it). */
     public void save(ReconcileRun run) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             String failure = run.failure();
+            Instant end = run.recordedEnd();
             Sql.execute(c, "UPDATE relay_reconcile_run SET state = ?, finished_at = ?, pages = ?, listed = ?,"
                     + " new_quotes = ?, changed = ?, unchanged = ?, gone = ?, skipped = ?, failure = ? WHERE run_id = ?",
-                    run.state(), run.finishedAt() == null || run.wasCutShort() ? null : Timestamp.from(run.finishedAt()),
-                    run.pages(),
+                    run.state(), end == null ? null : Timestamp.from(end), run.pages(),
                     run.listedCount(), run.count(Result.NEW), run.count(Result.CHANGED), run.count(Result.UNCHANGED),
                     run.count(Result.GONE), run.count(Result.SKIPPED),
                     failure == null || failure.length() <= MAX_FAILURE_LENGTH ? failure
